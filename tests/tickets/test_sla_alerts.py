@@ -1,0 +1,55 @@
+"""Warnings at 75% of the time and breaches, raised once however often they are checked."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+
+from kefu.tickets import services as ts
+from kefu.tickets.models import SlaAlert
+from kefu.tickets.sla import sla_check_ticket, sla_reconcile
+
+pytestmark = pytest.mark.django_db
+SH = ZoneInfo("Asia/Shanghai")
+NOW = datetime(2026, 11, 23, 10, 0, tzinfo=SH)
+
+
+@pytest.fixture
+def ticket(config, alice, customer):  # noqa: ANN001
+    with time_machine.travel(NOW, tick=False):
+        t, _c = ts.ticket_create(by=alice, customer=customer, data={"kind": "consultation", "channel": "email", "description": "邮件咨询"})
+    return t
+
+
+def test_nothing_is_raised_before_the_warning_time(ticket):
+    with time_machine.travel(NOW + timedelta(minutes=10), tick=False):
+        assert sla_check_ticket(ticket_id=ticket.pk) == 0
+
+
+def test_warning_at_75_percent_then_breach_each_once(ticket, alice, lena):
+    reply_warn = ticket.reply_warn_at
+    assert reply_warn == NOW + timedelta(hours=18)
+    with time_machine.travel(NOW + timedelta(hours=18, minutes=1), tick=False):
+        sla_check_ticket(ticket_id=ticket.pk)
+        sla_check_ticket(ticket_id=ticket.pk)
+        sla_reconcile()
+    warnings = SlaAlert.objects.filter(ticket=ticket, clock="reply", level="warning")
+    assert warnings.count() == 1
+    with time_machine.travel(NOW + timedelta(hours=25), tick=False):
+        sla_reconcile()
+        sla_reconcile()
+    assert SlaAlert.objects.filter(ticket=ticket, clock="reply", level="breach").count() == 1
+    assert ticket.events.filter(action="sla_breach", after__clock="reply").count() == 1
+    assert alice.notifications.filter(level="breach").exists()
+    assert lena.notifications.filter(level="breach").exists()
+
+
+def test_replied_ticket_raises_no_reply_breach(ticket, alice):
+    with time_machine.travel(NOW + timedelta(hours=1), tick=False):
+        ts.ticket_reply(by=alice, ticket=ticket, body="已回复")
+    with time_machine.travel(NOW + timedelta(hours=30), tick=False):
+        sla_reconcile()
+    assert not SlaAlert.objects.filter(ticket=ticket, clock="reply").exists()
