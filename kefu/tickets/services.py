@@ -87,7 +87,7 @@ def _event(
 def _lock(ticket: Ticket, expected_version: int | None) -> Ticket:
     """Re-reads the ticket under a row lock and checks the version the caller based its edit on."""
     current = (
-        Ticket.objects.select_for_update()
+        Ticket.objects.select_for_update(of=("self",))
         .select_related("customer", "team", "assignee", "department", "policy")
         .get(pk=ticket.pk)
     )
@@ -658,7 +658,7 @@ def callback_fulfil(*, by: User, callback: Callback, outcome: str, note: str = "
     """Records a callback. "Unreachable" keeps it open with a retry time; the promise still counts."""
     if outcome not in Callback.Outcome.values:
         raise ValidationError({"outcome": [_("请选择回电结果")]})
-    cb = Callback.objects.select_for_update().select_related("ticket").get(pk=callback.pk)
+    cb = Callback.objects.select_for_update(of=("self",)).select_related("ticket").get(pk=callback.pk)
     if cb.state != Callback.State.OPEN:
         raise ValidationError({"outcome": [_("该回电已完成或取消")]})
     t = _lock(cb.ticket, None)

@@ -36,3 +36,12 @@ def sla_reconcile_periodic(interval_seconds: int = 60) -> int:
     if raised or escalated:
         log.info("reconcile raised %s alerts, escalated %s callbacks", raised, escalated)
     return raised + escalated
+
+
+@task()
+def sla_reconcile_once() -> int:
+    """One reconcile pass (after a restart, or on demand)."""
+    from .services import callback_escalate_overdue
+    from .sla import sla_reconcile
+
+    return sla_reconcile(worker=_worker_name()) + callback_escalate_overdue()
