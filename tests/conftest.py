@@ -26,9 +26,15 @@ def aftersales_dept(db) -> Team:  # noqa: ANN001
 
 
 def _user(username: str, role: str, employee_no: str, team: Team | None, name: str) -> User:
-    user = User.objects.create_user(username=username, password="kefu-pass-123", role=role,
-                                    employee_no=employee_no, team=team, display_name=name,
-                                    email=f"{username}@example.com")
+    user = User.objects.create_user(
+        username=username,
+        password="kefu-pass-123",
+        role=role,
+        employee_no=employee_no,
+        team=team,
+        display_name=name,
+        email=f"{username}@example.com",
+    )
     return user
 
 

@@ -7,11 +7,29 @@ from .models import ApiToken, Team, User
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
-    list_display = ("username", "display_name", "employee_no", "role", "team", "on_duty", "is_active", "locked_until")
+    list_display = (
+        "username",
+        "display_name",
+        "employee_no",
+        "role",
+        "team",
+        "on_duty",
+        "is_active",
+        "locked_until",
+    )
     list_filter = ("role", "team", "on_duty", "is_active")
     search_fields = ("username", "display_name", "employee_no")
-    fieldsets = (*BaseUserAdmin.fieldsets, (_("客服"), {"fields": ("display_name", "employee_no", "role", "team", "on_duty", "locked_until")}))
-    add_fieldsets = (*BaseUserAdmin.add_fieldsets, (_("客服"), {"fields": ("display_name", "employee_no", "role", "team")}))
+    fieldsets = (
+        *BaseUserAdmin.fieldsets,
+        (
+            _("客服"),
+            {"fields": ("display_name", "employee_no", "role", "team", "on_duty", "locked_until")},
+        ),
+    )
+    add_fieldsets = (
+        *BaseUserAdmin.add_fieldsets,
+        (_("客服"), {"fields": ("display_name", "employee_no", "role", "team")}),
+    )
 
 
 @admin.register(Team)

@@ -20,7 +20,11 @@ class AccountLocked(Exception):
 
 class LockoutModelBackend(ModelBackend):
     def authenticate(
-        self, request: HttpRequest | None, username: str | None = None, password: str | None = None, **kwargs: Any
+        self,
+        request: HttpRequest | None,
+        username: str | None = None,
+        password: str | None = None,
+        **kwargs: Any,
     ) -> User | None:
         if username is None or password is None:
             return None
@@ -30,7 +34,9 @@ class LockoutModelBackend(ModelBackend):
             if request is not None:
                 request.kefu_locked_until = user.locked_until  # type: ignore[attr-defined]
             return None
-        authenticated = super().authenticate(request, username=username, password=password, **kwargs)
+        authenticated = super().authenticate(
+            request, username=username, password=password, **kwargs
+        )
         if user is None:
             return authenticated
         if authenticated is None:

@@ -35,10 +35,16 @@ class Team(models.Model):
     name = models.CharField(_("名称"), max_length=80)
     kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices, default=Kind.TEAM)
     lead = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="led_teams", verbose_name=_("负责人"),
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="led_teams",
+        verbose_name=_("负责人"),
     )
-    assignment = models.CharField(_("分派方式"), max_length=16, choices=Strategy.choices, default=Strategy.MANUAL)
+    assignment = models.CharField(
+        _("分派方式"), max_length=16, choices=Strategy.choices, default=Strategy.MANUAL
+    )
     # last user id handed work by round robin; the next agent is the first id above it
     round_robin_last = models.BigIntegerField(default=0, editable=False)
     email = models.EmailField(_("邮箱"), blank=True)
@@ -53,11 +59,18 @@ class Team(models.Model):
 
 
 class User(AbstractUser):
-    role = models.CharField(_("角色"), max_length=16, choices=Role.choices, default=Role.AGENT, db_index=True)
+    role = models.CharField(
+        _("角色"), max_length=16, choices=Role.choices, default=Role.AGENT, db_index=True
+    )
     employee_no = models.CharField(_("工号"), max_length=16, unique=True, null=True, blank=True)
     display_name = models.CharField(_("姓名"), max_length=40, blank=True)
     team = models.ForeignKey(
-        Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="members", verbose_name=_("班组/部门")
+        Team,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="members",
+        verbose_name=_("班组/部门"),
     )
     on_duty = models.BooleanField(_("在岗"), default=True)
     failed_logins = models.PositiveSmallIntegerField(default=0, editable=False)
@@ -80,7 +93,9 @@ class ApiToken(models.Model):
     """A token an integration (telephony, chat, shop) uses; it acts as its user."""
 
     name = models.CharField(_("名称"), max_length=80)
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("身份"))
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("身份")
+    )
     key_hash = models.CharField(max_length=64, unique=True, editable=False)
     prefix = models.CharField(_("前缀"), max_length=8, editable=False)
     active = models.BooleanField(_("启用"), default=True)

@@ -7,7 +7,9 @@ from django.utils.translation import gettext as _
 
 from .models import Role, User
 
-TICKET_HANDLERS = frozenset({Role.AGENT, Role.TEAM_LEAD, Role.MANAGER, Role.ADMIN, Role.COUNTER, Role.DESK})
+TICKET_HANDLERS = frozenset(
+    {Role.AGENT, Role.TEAM_LEAD, Role.MANAGER, Role.ADMIN, Role.COUNTER, Role.DESK}
+)
 SUPERVISORS = frozenset({Role.TEAM_LEAD, Role.MANAGER, Role.ADMIN})
 MANAGERS = frozenset({Role.MANAGER, Role.ADMIN})
 # CUS-2: full phone and ID numbers are shown to managers; others see 138****5678 and some may

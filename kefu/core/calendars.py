@@ -25,7 +25,10 @@ _CHECK_EVERY_SECONDS = 5.0
 BUILTIN = {
     "clock": {"title": "自然时间(7x24)", "mode": "clock"},
     "working_days": {"title": "法定工作日(全天计)", "mode": "working_days"},
-    "business_hours": {"title": "工作时段(周一至周五 9:00-12:00, 13:30-17:00)", "mode": "business_hours"},
+    "business_hours": {
+        "title": "工作时段(周一至周五 9:00-12:00, 13:30-17:00)",
+        "mode": "business_hours",
+    },
 }
 
 
@@ -49,7 +52,9 @@ def _parse_windows(raw: dict[str, Any]) -> dict[int, list[tuple[time, time]]] | 
 
 
 def _build() -> dict[str, WorkCalendar]:
-    overrides = [DayOverride(day=d.day, kind=d.kind, name=d.name) for d in CalendarDay.objects.all()]  # type: ignore[arg-type]
+    overrides = [
+        DayOverride(day=d.day, kind=d.kind, name=d.name) for d in CalendarDay.objects.all()
+    ]  # type: ignore[arg-type]
     years = list(CalendarYear.objects.values_list("year", flat=True))
     if not years:
         # a database not seeded yet still counts with the statutory schedule the package ships
@@ -62,7 +67,11 @@ def _build() -> dict[str, WorkCalendar]:
     for name, spec in BUILTIN.items():
         if name not in defs:
             calendars[name] = WorkCalendar(
-                mode=spec["mode"], tz=tz, overrides=overrides, known_years=years, name=name  # type: ignore[arg-type]
+                mode=spec["mode"],
+                tz=tz,
+                overrides=overrides,
+                known_years=years,
+                name=name,  # type: ignore[arg-type]
             )
     for name, d in defs.items():
         calendars[name] = WorkCalendar(

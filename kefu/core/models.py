@@ -77,7 +77,9 @@ class Notification(models.Model):
         BREACH = "breach", _("超时")
         ESCALATION = "escalation", _("升级")
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
     level = models.CharField(_("级别"), max_length=16, choices=Level.choices, default=Level.INFO)
     message = models.CharField(_("内容"), max_length=500)
     link = models.CharField(_("链接"), max_length=200, blank=True)
@@ -98,7 +100,9 @@ class AuditEntry(models.Model):
     """Append-only audit log for actions outside a ticket's own timeline (e.g. revealing a phone)."""
 
     at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
     action = models.CharField(_("动作"), max_length=40, db_index=True)
     object_type = models.CharField(_("对象类型"), max_length=40)
     object_id = models.CharField(_("对象"), max_length=40)
@@ -129,7 +133,9 @@ class DailySequence(models.Model):
     value = models.PositiveIntegerField(default=0)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["prefix", "day"], name="uniq_sequence_prefix_day")]
+        constraints = [
+            models.UniqueConstraint(fields=["prefix", "day"], name="uniq_sequence_prefix_day")
+        ]
 
     def __str__(self) -> str:
         return f"{self.prefix}{self.day:%Y%m%d}-{self.value}"

@@ -28,14 +28,25 @@ def seed_calendar(*, overwrite: bool = False) -> int:
     CalendarDay.objects.bulk_create(new, batch_size=500)
     known = set(CalendarYear.objects.values_list("year", flat=True))
     CalendarYear.objects.bulk_create(
-        [CalendarYear(year=y, source="chinese-calendar") for y in statutory_years() if y not in known]
+        [
+            CalendarYear(year=y, source="chinese-calendar")
+            for y in statutory_years()
+            if y not in known
+        ]
     )
     for name, title, mode, windows in (
         ("clock", "自然时间(7x24)", "clock", {}),
         ("working_days", "法定工作日(全天计)", "working_days", {}),
-        ("business_hours", "工作时段(周一至周五 9:00-12:00, 13:30-17:00)", "business_hours", DEFAULT_WINDOWS),
+        (
+            "business_hours",
+            "工作时段(周一至周五 9:00-12:00, 13:30-17:00)",
+            "business_hours",
+            DEFAULT_WINDOWS,
+        ),
     ):
-        WorkCalendarDef.objects.get_or_create(name=name, defaults={"title": title, "mode": mode, "windows": windows})
+        WorkCalendarDef.objects.get_or_create(
+            name=name, defaults={"title": title, "mode": mode, "windows": windows}
+        )
     calendar_invalidate()
     return len(new)
 
@@ -45,7 +56,11 @@ def calendar_import_year(*, year: int, overrides: list[DayOverride], source: str
     """Replaces one year's schedule (e.g. from next year's State Council notice)."""
     CalendarDay.objects.filter(day__year=year).delete()
     CalendarDay.objects.bulk_create(
-        [CalendarDay(day=o.day, kind=o.kind, name=o.name, source=source) for o in overrides if o.day.year == year]
+        [
+            CalendarDay(day=o.day, kind=o.kind, name=o.name, source=source)
+            for o in overrides
+            if o.day.year == year
+        ]
     )
     CalendarYear.objects.update_or_create(year=year, defaults={"source": source})
     calendar_invalidate()

@@ -21,7 +21,9 @@ class StaleVersion(Exception):
         self.current_version = current_version
 
 
-def audit_record(*, actor: Any, action: str, obj: models.Model, detail: dict[str, Any] | None = None) -> AuditEntry:
+def audit_record(
+    *, actor: Any, action: str, obj: models.Model, detail: dict[str, Any] | None = None
+) -> AuditEntry:
     return AuditEntry.objects.create(
         actor=actor if getattr(actor, "pk", None) else None,
         action=action,
@@ -48,7 +50,14 @@ def sequence_next(*, prefix: str, day: date) -> int:
         return DailySequence.objects.get(prefix=prefix, day=day).value
 
 
-def notify(*, users: list[Any], message: str, level: str = Notification.Level.INFO, link: str = "", email: bool = True) -> None:
+def notify(
+    *,
+    users: list[Any],
+    message: str,
+    level: str = Notification.Level.INFO,
+    link: str = "",
+    email: bool = True,
+) -> None:
     """In-app notification for each user, plus an email where the user has an address."""
     seen: set[int] = set()
     for user in users:

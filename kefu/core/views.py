@@ -21,7 +21,9 @@ from django.views.decorators.http import require_POST
 PER_PAGE = 25
 
 
-def paginate(request: HttpRequest, items: QuerySet[Any] | list[Any], per_page: int = PER_PAGE) -> Page:
+def paginate(
+    request: HttpRequest, items: QuerySet[Any] | list[Any], per_page: int = PER_PAGE
+) -> Page:
     """The requested page; a bad or too-high page number gives the nearest real page."""
     return Paginator(items, per_page).get_page(request.GET.get("page"))
 

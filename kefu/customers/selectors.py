@@ -19,4 +19,6 @@ def customer_search(query: str) -> QuerySet[Customer]:
         else:
             cond = Q(phone__endswith=digits) | Q(phone2__endswith=digits) | Q(member_no=query)
         return qs.filter(cond).order_by("-id")
-    return qs.filter(Q(name__icontains=query) | Q(member_no=query) | Q(organisation__icontains=query)).order_by("-id")
+    return qs.filter(
+        Q(name__icontains=query) | Q(member_no=query) | Q(organisation__icontains=query)
+    ).order_by("-id")

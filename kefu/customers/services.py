@@ -35,11 +35,23 @@ def normalize_phone(raw: str) -> str:
 def _validate_phone(value: str, field: str, errors: dict[str, list[str]]) -> None:
     if value and not re.fullmatch(r"\d{5,20}", value):
         errors.setdefault(field, []).append(_("电话号码只能包含数字(5-20位),可带+86前缀"))
-    elif value.startswith("1") and len(value) != 11 and len(value) > 5 and not value.startswith("10"):
+    elif (
+        value.startswith("1") and len(value) != 11 and len(value) > 5 and not value.startswith("10")
+    ):
         errors.setdefault(field, []).append(_("手机号码应为11位"))
 
 
-EDITABLE_FIELDS = ("name", "phone", "phone2", "email", "customer_class", "member_no", "organisation", "id_number", "notes")
+EDITABLE_FIELDS = (
+    "name",
+    "phone",
+    "phone2",
+    "email",
+    "customer_class",
+    "member_no",
+    "organisation",
+    "id_number",
+    "notes",
+)
 
 
 @dataclass
@@ -113,7 +125,9 @@ def customer_create(*, by: User, data: dict[str, Any], allow_duplicate: bool = F
 
 
 @transaction.atomic
-def customer_update(*, by: User, customer: Customer, data: dict[str, Any], expected_version: int | None = None) -> Customer:
+def customer_update(
+    *, by: User, customer: Customer, data: dict[str, Any], expected_version: int | None = None
+) -> Customer:
     from kefu.core.services import StaleVersion
 
     require(by, TICKET_HANDLERS, _("修改客户资料"))
@@ -128,7 +142,10 @@ def customer_update(*, by: User, customer: Customer, data: dict[str, Any], expec
     current.save()
     changed = {k: [before[k], v] for k, v in values.items() if before[k] != v}
     # CUS-2: the audit detail keeps which fields changed, never the raw personal numbers
-    safe = {k: (["***", "***"] if k in {"phone", "phone2", "id_number"} else v) for k, v in changed.items()}
+    safe = {
+        k: (["***", "***"] if k in {"phone", "phone2", "id_number"} else v)
+        for k, v in changed.items()
+    }
     audit_record(actor=by, action="customer.update", obj=current, detail=safe)
     return current
 
@@ -149,5 +166,7 @@ def customer_reveal(*, by: User, customer: Customer, field: str, reason: str = "
         from django.core.exceptions import PermissionDenied
 
         raise PermissionDenied(_("您的角色无权查看完整号码"))
-    audit_record(actor=by, action="customer.reveal", obj=customer, detail={"field": field, "reason": reason})
+    audit_record(
+        actor=by, action="customer.reveal", obj=customer, detail={"field": field, "reason": reason}
+    )
     return getattr(customer, field)

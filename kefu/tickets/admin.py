@@ -5,8 +5,21 @@ from .models import Callback, ComplaintReport, SlaAlert, SlaPolicy, Ticket, Tick
 
 @admin.register(SlaPolicy)
 class SlaPolicyAdmin(admin.ModelAdmin):
-    list_display = ("code", "name", "standards", "kind", "scope", "customer_class", "complaint_category",
-                    "calendar", "first_response_hours", "reply_hours", "resolution_hours", "warn_ratio", "active")
+    list_display = (
+        "code",
+        "name",
+        "standards",
+        "kind",
+        "scope",
+        "customer_class",
+        "complaint_category",
+        "calendar",
+        "first_response_hours",
+        "reply_hours",
+        "resolution_hours",
+        "warn_ratio",
+        "active",
+    )
     list_filter = ("kind", "scope", "calendar", "active")
     list_editable = ("reply_hours", "active")
 
@@ -25,7 +38,15 @@ class EventInline(admin.TabularInline):
 @admin.register(Ticket)
 class TicketAdmin(admin.ModelAdmin):
     # tickets change through the workbench services so that every change reaches the timeline
-    list_display = ("number", "kind", "channel", "status", "assignee", "reply_due_at", "received_at")
+    list_display = (
+        "number",
+        "kind",
+        "channel",
+        "status",
+        "assignee",
+        "reply_due_at",
+        "received_at",
+    )
     list_filter = ("kind", "channel", "status", "scope")
     search_fields = ("number", "subject")
     inlines = [EventInline]

@@ -43,19 +43,29 @@ def complaint_report_save(*, by: User, ticket: Ticket, data: dict[str, Any]) -> 
         errors.setdefault("responsibility", []).append(_("请选择责任归属"))
     staff = data.get("responsible_staff")
     if isinstance(staff, (int, str)) and str(staff).strip():
-        staff = User.objects.filter(pk=staff).first() if str(staff).isdigit() else User.objects.filter(employee_no=staff).first()
+        staff = (
+            User.objects.filter(pk=staff).first()
+            if str(staff).isdigit()
+            else User.objects.filter(employee_no=staff).first()
+        )
         if staff is None:
             errors.setdefault("responsible_staff", []).append(_("找不到该员工"))
     elif not isinstance(staff, User):
         staff = None
-    if responsibility == ComplaintReport.Responsibility.STAFF and staff is None and "responsible_staff" not in errors:
+    if (
+        responsibility == ComplaintReport.Responsibility.STAFF
+        and staff is None
+        and "responsible_staff" not in errors
+    ):
         errors.setdefault("responsible_staff", []).append(_("责任归属为员工时必须指定责任员工"))
     if responsibility == ComplaintReport.Responsibility.MERCHANT and not values["merchant"]:
         errors.setdefault("merchant", []).append(_("责任归属为商户时请填写商户名称"))
     if errors:
         raise ValidationError(errors)
     values["responsibility"] = responsibility
-    values["responsible_staff"] = staff if responsibility == ComplaintReport.Responsibility.STAFF else None
+    values["responsible_staff"] = (
+        staff if responsibility == ComplaintReport.Responsibility.STAFF else None
+    )
     values["apologised"] = bool(data.get("apologised"))
     values["major"] = bool(data.get("major"))
     report = ComplaintReport.objects.filter(ticket=t).first()
@@ -63,8 +73,11 @@ def complaint_report_save(*, by: User, ticket: Ticket, data: dict[str, Any]) -> 
     if report is None:
         report = ComplaintReport(ticket=t)
     else:
-        before = {"responsibility": report.responsibility, "responsible_staff": report.responsible_staff_id,
-                  "verified": report.verified_at is not None}
+        before = {
+            "responsibility": report.responsibility,
+            "responsible_staff": report.responsible_staff_id,
+            "verified": report.verified_at is not None,
+        }
         if report.verified_at is not None:
             # a changed report must be verified again
             report.verified_at = None
@@ -73,17 +86,27 @@ def complaint_report_save(*, by: User, ticket: Ticket, data: dict[str, Any]) -> 
         setattr(report, key, value)
     report.written_by = by
     report.save()
-    _event(t, by=by, action="complaint_report",
-           before=before,
-           after={"responsibility": report.responsibility, "responsible_staff": report.responsible_staff_id,
-                  "major": report.major, "apologised": report.apologised},
-           body=report.facts)
+    _event(
+        t,
+        by=by,
+        action="complaint_report",
+        before=before,
+        after={
+            "responsibility": report.responsibility,
+            "responsible_staff": report.responsible_staff_id,
+            "major": report.major,
+            "apologised": report.apologised,
+        },
+        body=report.facts,
+    )
     _save(t)
     return report
 
 
 @transaction.atomic
-def complaint_report_verify(*, by: User, report: ComplaintReport, verified: bool = True, note: str = "") -> ComplaintReport:
+def complaint_report_verify(
+    *, by: User, report: ComplaintReport, verified: bool = True, note: str = ""
+) -> ComplaintReport:
     require(by, MANAGERS, _("核实投诉报告"))
     report = ComplaintReport.objects.select_for_update().get(pk=report.pk)
     t = _lock(report.ticket, None)
@@ -92,7 +115,12 @@ def complaint_report_verify(*, by: User, report: ComplaintReport, verified: bool
     report.verified_at = timezone.now() if verified else None
     report.verified_by = by if verified else None
     report.save(update_fields=["verified_at", "verified_by"])
-    _event(t, by=by, action="complaint_verified" if verified else "complaint_unverified",
-           after={"responsible_staff": report.responsible_staff_id}, body=note)
+    _event(
+        t,
+        by=by,
+        action="complaint_verified" if verified else "complaint_unverified",
+        after={"responsible_staff": report.responsible_staff_id},
+        body=note,
+    )
     _save(t)
     return report

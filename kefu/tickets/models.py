@@ -81,7 +81,9 @@ class SlaPolicy(models.Model):
     scope = models.CharField(_("协调范围"), max_length=20, choices=Scope.choices, blank=True)
     channel = models.CharField(_("渠道"), max_length=20, choices=Channel.choices, blank=True)
     customer_class = models.CharField(_("客户类别"), max_length=8, blank=True)
-    complaint_category = models.CharField(_("投诉类别"), max_length=20, choices=ComplaintCategory.choices, blank=True)
+    complaint_category = models.CharField(
+        _("投诉类别"), max_length=20, choices=ComplaintCategory.choices, blank=True
+    )
     calendar = models.CharField(_("计时日历"), max_length=40, default="clock")
     first_response_hours = models.FloatField(_("首次响应时限(小时)"), null=True, blank=True)
     reply_hours = models.FloatField(_("回复时限(小时)"), null=True, blank=True)
@@ -103,41 +105,76 @@ class Ticket(models.Model):
     number = models.CharField(_("工单号"), max_length=32, unique=True)
     kind = models.CharField(_("类型"), max_length=20, choices=Kind.choices)
     channel = models.CharField(_("渠道"), max_length=20, choices=Channel.choices)
-    priority = models.CharField(_("优先级"), max_length=10, choices=Priority.choices, default=Priority.NORMAL)
+    priority = models.CharField(
+        _("优先级"), max_length=10, choices=Priority.choices, default=Priority.NORMAL
+    )
     priority_rank = models.PositiveSmallIntegerField(default=2, editable=False)
-    scope = models.CharField(_("协调范围"), max_length=20, choices=Scope.choices, default=Scope.LOCAL)
+    scope = models.CharField(
+        _("协调范围"), max_length=20, choices=Scope.choices, default=Scope.LOCAL
+    )
     special_due_at = models.DateTimeField(_("指定回复时间"), null=True, blank=True)
-    complaint_category = models.CharField(_("投诉类别"), max_length=20, choices=ComplaintCategory.choices, blank=True)
-    status = models.CharField(_("状态"), max_length=24, choices=Status.choices, default=Status.NEW, db_index=True)
+    complaint_category = models.CharField(
+        _("投诉类别"), max_length=20, choices=ComplaintCategory.choices, blank=True
+    )
+    status = models.CharField(
+        _("状态"), max_length=24, choices=Status.choices, default=Status.NEW, db_index=True
+    )
     is_open = models.BooleanField(default=True, db_index=True, editable=False)
     subject = models.CharField(_("摘要"), max_length=200)
     description = models.TextField(_("详细描述"))
-    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="tickets", verbose_name=_("客户"))
+    customer = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, related_name="tickets", verbose_name=_("客户")
+    )
     contact_phone = models.CharField(_("联系电话"), max_length=20, blank=True)
     received_at = models.DateTimeField(_("受理时间"))
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("受理人")
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("受理人"),
     )
     assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="assigned_tickets", verbose_name=_("处理人"),
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_tickets",
+        verbose_name=_("处理人"),
     )
-    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets", verbose_name=_("班组"))
+    team = models.ForeignKey(
+        Team,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="tickets",
+        verbose_name=_("班组"),
+    )
     department = models.ForeignKey(
-        Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="coordinated_tickets",
+        Team,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="coordinated_tickets",
         verbose_name=_("协办部门"),
     )
     escalated_to = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
         verbose_name=_("升级至"),
     )
     # WO-4: after-sales
     order_no = models.CharField(_("订单号"), max_length=64, blank=True)
     product_model = models.CharField(_("产品型号"), max_length=64, blank=True)
     # SLA clocks, stored so that "overdue" and "nearest deadline" are index scans
-    policy = models.ForeignKey(SlaPolicy, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("时限策略"))
+    policy = models.ForeignKey(
+        SlaPolicy, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("时限策略")
+    )
     sla_calendar = models.CharField(_("计时日历"), max_length=40, blank=True)
     first_response_due_at = models.DateTimeField(_("首次响应截止"), null=True, blank=True)
     reply_due_at = models.DateTimeField(_("回复截止"), null=True, blank=True, db_index=True)
@@ -178,7 +215,9 @@ class TicketEvent(models.Model):
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
     at = models.DateTimeField(_("时间"), db_index=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     actor_label = models.CharField(_("操作人"), max_length=80, blank=True)
     action = models.CharField(_("动作"), max_length=32, db_index=True)
     before = models.JSONField(_("变更前"), default=dict, blank=True)
@@ -214,7 +253,9 @@ class Attachment(models.Model):
     name = models.CharField(_("文件名"), max_length=200)
     size = models.PositiveIntegerField(_("大小"))
     content_type = models.CharField(max_length=100, blank=True)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     uploaded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -247,7 +288,9 @@ class SlaAlert(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["ticket", "clock", "level", "due_at"], name="uniq_sla_alert")
+            models.UniqueConstraint(
+                fields=["ticket", "clock", "level", "due_at"], name="uniq_sla_alert"
+            )
         ]
         verbose_name = _("时限告警")
         verbose_name_plural = _("时限告警")
@@ -275,16 +318,26 @@ class Callback(models.Model):
         UNREACHABLE = "unreachable", _("未联系上")
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="callbacks")
-    reason = models.CharField(_("原因"), max_length=16, choices=Reason.choices, default=Reason.PROMISED)
+    reason = models.CharField(
+        _("原因"), max_length=16, choices=Reason.choices, default=Reason.PROMISED
+    )
     phone = models.CharField(_("回电号码"), max_length=20)
     due_at = models.DateTimeField(_("回电截止"), db_index=True)
     promise_text = models.CharField(_("承诺原话"), max_length=200, blank=True)
-    state = models.CharField(_("状态"), max_length=12, choices=State.choices, default=State.OPEN, db_index=True)
+    state = models.CharField(
+        _("状态"), max_length=12, choices=State.choices, default=State.OPEN, db_index=True
+    )
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="callbacks",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="callbacks",
         verbose_name=_("负责人"),
     )
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
     outcome = models.CharField(_("结果"), max_length=16, choices=Outcome.choices, blank=True)
@@ -319,7 +372,11 @@ class ComplaintReport(models.Model):
     cause = models.TextField(_("原因分析"))
     responsibility = models.CharField(_("责任归属"), max_length=12, choices=Responsibility.choices)
     responsible_staff = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="complaints_responsible",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="complaints_responsible",
         verbose_name=_("责任员工"),
     )
     merchant = models.CharField(_("责任商户"), max_length=120, blank=True)
@@ -327,10 +384,16 @@ class ComplaintReport(models.Model):
     explanation = models.TextField(_("向客户的解释"))
     apologised = models.BooleanField(_("已向客户致歉"), default=False)
     major = models.BooleanField(_("重大投诉"), default=False)
-    written_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    written_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     written_at = models.DateTimeField(auto_now=True)
     verified_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
         verbose_name=_("核实经理"),
     )
     verified_at = models.DateTimeField(_("核实时间"), null=True, blank=True)
@@ -353,7 +416,9 @@ class IdempotencyKey(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["owner", "key"], name="uniq_idempotency_owner_key")]
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "key"], name="uniq_idempotency_owner_key")
+        ]
 
     def __str__(self) -> str:
         return self.key

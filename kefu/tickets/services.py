@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -40,17 +41,47 @@ from .models import (
     TicketEvent,
 )
 
+log = logging.getLogger(__name__)
+
 # Allowed status transitions (WO-5 flow). Reassignment keeps the status and is not listed here.
 TRANSITIONS: dict[str, frozenset[str]] = {
-    Status.NEW: frozenset({Status.ASSIGNED, Status.IN_PROGRESS, Status.WAITING, Status.TRANSFERRED, Status.REPLIED, Status.RESOLVED}),
-    Status.ASSIGNED: frozenset({Status.IN_PROGRESS, Status.WAITING, Status.TRANSFERRED, Status.REPLIED, Status.RESOLVED}),
-    Status.IN_PROGRESS: frozenset({Status.WAITING, Status.TRANSFERRED, Status.REPLIED, Status.RESOLVED}),
-    Status.WAITING: frozenset({Status.IN_PROGRESS, Status.TRANSFERRED, Status.REPLIED, Status.RESOLVED}),
-    Status.TRANSFERRED: frozenset({Status.ASSIGNED, Status.IN_PROGRESS, Status.WAITING, Status.REPLIED, Status.RESOLVED}),
-    Status.REPLIED: frozenset({Status.IN_PROGRESS, Status.WAITING, Status.TRANSFERRED, Status.RESOLVED, Status.CLOSED}),
+    Status.NEW: frozenset(
+        {
+            Status.ASSIGNED,
+            Status.IN_PROGRESS,
+            Status.WAITING,
+            Status.TRANSFERRED,
+            Status.REPLIED,
+            Status.RESOLVED,
+        }
+    ),
+    Status.ASSIGNED: frozenset(
+        {Status.IN_PROGRESS, Status.WAITING, Status.TRANSFERRED, Status.REPLIED, Status.RESOLVED}
+    ),
+    Status.IN_PROGRESS: frozenset(
+        {Status.WAITING, Status.TRANSFERRED, Status.REPLIED, Status.RESOLVED}
+    ),
+    Status.WAITING: frozenset(
+        {Status.IN_PROGRESS, Status.TRANSFERRED, Status.REPLIED, Status.RESOLVED}
+    ),
+    Status.TRANSFERRED: frozenset(
+        {Status.ASSIGNED, Status.IN_PROGRESS, Status.WAITING, Status.REPLIED, Status.RESOLVED}
+    ),
+    Status.REPLIED: frozenset(
+        {Status.IN_PROGRESS, Status.WAITING, Status.TRANSFERRED, Status.RESOLVED, Status.CLOSED}
+    ),
     Status.RESOLVED: frozenset({Status.CLOSED, Status.REOPENED}),
     Status.CLOSED: frozenset({Status.REOPENED}),
-    Status.REOPENED: frozenset({Status.ASSIGNED, Status.IN_PROGRESS, Status.WAITING, Status.TRANSFERRED, Status.REPLIED, Status.RESOLVED}),
+    Status.REOPENED: frozenset(
+        {
+            Status.ASSIGNED,
+            Status.IN_PROGRESS,
+            Status.WAITING,
+            Status.TRANSFERRED,
+            Status.REPLIED,
+            Status.RESOLVED,
+        }
+    ),
 }
 
 SLA_PROGRESS_CALLBACK_HOURS = 2  # SLA-7
@@ -115,8 +146,8 @@ def _schedule_sla_checks(ticket: Ticket) -> None:
         for run_after in upcoming[:3]:
             try:
                 sla_check.using(run_after=run_after).enqueue(ticket_id)
-            except Exception:  # noqa: BLE001 - the periodic reconcile catches what a failed enqueue missed
-                pass
+            except Exception:  # the periodic reconcile catches what a failed enqueue missed
+                log.warning("could not enqueue SLA check for ticket %s", ticket_id, exc_info=True)
 
     transaction.on_commit(enqueue)
 
@@ -143,19 +174,41 @@ def _move(ticket: Ticket, *, to: str, by: User | None, note: str = "") -> None:
     elif to == Status.REOPENED:
         ticket.resolved_at = None
         ticket.closed_at = None
-    _event(ticket, by=by, action="status", before={"status": before}, after={"status": to}, body=note, at=now)
+    _event(
+        ticket,
+        by=by,
+        action="status",
+        before={"status": before},
+        after={"status": to},
+        body=note,
+        at=now,
+    )
     if before == Status.WAITING or to == Status.WAITING:
         # the resolution clock pauses while the customer is awaited: recompute it from history
         changes = sla.sla_apply(ticket)
         if changes:
-            _event(ticket, by=None, action="deadlines", before={k: v[0] for k, v in changes.items()},
-                   after={k: v[1] for k, v in changes.items()}, body=_("等待客户期间暂停解决时限"))
+            _event(
+                ticket,
+                by=None,
+                action="deadlines",
+                before={k: v[0] for k, v in changes.items()},
+                after={k: v[1] for k, v in changes.items()},
+                body=_("等待客户期间暂停解决时限"),
+            )
 
 
 # --- create -----------------------------------------------------------------------------------
 
 
-def _clean_choice(data: dict[str, Any], field: str, choices: type, errors: dict[str, list[str]], *, required: bool, default: str | None = None) -> str:
+def _clean_choice(
+    data: dict[str, Any],
+    field: str,
+    choices: type,
+    errors: dict[str, list[str]],
+    *,
+    required: bool,
+    default: str | None = None,
+) -> str:
     value = data.get(field)
     if value in (None, ""):
         if required and default is None:
@@ -164,7 +217,9 @@ def _clean_choice(data: dict[str, Any], field: str, choices: type, errors: dict[
         return default or ""
     if value not in choices.values:
         allowed = "、".join(f"{v}({label})" for v, label in choices.choices)
-        errors.setdefault(field, []).append(_("无效的取值“%(v)s”,可选:%(allowed)s") % {"v": value, "allowed": allowed})
+        errors.setdefault(field, []).append(
+            _("无效的取值“%(v)s”,可选:%(allowed)s") % {"v": value, "allowed": allowed}
+        )
         return ""
     return str(value)
 
@@ -175,9 +230,15 @@ def ticket_validate(data: dict[str, Any]) -> dict[str, Any]:
     values: dict[str, Any] = {}
     values["kind"] = _clean_choice(data, "kind", Kind, errors, required=True)
     values["channel"] = _clean_choice(data, "channel", Channel, errors, required=True)
-    values["priority"] = _clean_choice(data, "priority", Priority, errors, required=False, default=Priority.NORMAL)
-    values["scope"] = _clean_choice(data, "scope", Scope, errors, required=False, default=Scope.LOCAL)
-    values["complaint_category"] = _clean_choice(data, "complaint_category", ComplaintCategory, errors, required=False, default="")
+    values["priority"] = _clean_choice(
+        data, "priority", Priority, errors, required=False, default=Priority.NORMAL
+    )
+    values["scope"] = _clean_choice(
+        data, "scope", Scope, errors, required=False, default=Scope.LOCAL
+    )
+    values["complaint_category"] = _clean_choice(
+        data, "complaint_category", ComplaintCategory, errors, required=False, default=""
+    )
     subject = str(data.get("subject") or "").strip()
     description = str(data.get("description") or "").strip()
     if not description:
@@ -207,7 +268,9 @@ def ticket_validate(data: dict[str, Any]) -> dict[str, Any]:
         try:
             received_at = datetime.fromisoformat(received_at)
         except ValueError:
-            errors.setdefault("received_at", []).append(_("时间格式错误,应为 ISO 8601,如 2026-11-22T09:30:00+08:00"))
+            errors.setdefault("received_at", []).append(
+                _("时间格式错误,应为 ISO 8601,如 2026-11-22T09:30:00+08:00")
+            )
             received_at = None
     if isinstance(received_at, datetime) and timezone.is_naive(received_at):
         received_at = timezone.make_aware(received_at)
@@ -230,7 +293,9 @@ def ticket_validate(data: dict[str, Any]) -> dict[str, Any]:
                 errors.setdefault("special_due_at", []).append(_("特殊事项必须指定回复时间"))
         elif special <= values["received_at"]:
             errors.setdefault("special_due_at", []).append(_("指定回复时间必须晚于受理时间"))
-    values["special_due_at"] = special if values["scope"] == Scope.SPECIAL and isinstance(special, datetime) else None
+    values["special_due_at"] = (
+        special if values["scope"] == Scope.SPECIAL and isinstance(special, datetime) else None
+    )
     if errors:
         raise ValidationError(errors)
     return values
@@ -245,16 +310,23 @@ def _number(received_at: datetime) -> str:
 
 def _pick_assignee(team: Team) -> User | None:
     """Automatic assignment within a team, skipping agents who are off duty."""
-    agents = User.objects.filter(team=team, is_active=True, on_duty=True, role__in=[Role.AGENT, Role.COUNTER, Role.DESK])
+    agents = User.objects.filter(
+        team=team, is_active=True, on_duty=True, role__in=[Role.AGENT, Role.COUNTER, Role.DESK]
+    )
     if team.assignment == Team.Strategy.ROUND_ROBIN:
         locked = Team.objects.select_for_update().get(pk=team.pk)
-        nxt = agents.filter(pk__gt=locked.round_robin_last).order_by("pk").first() or agents.order_by("pk").first()
+        nxt = (
+            agents.filter(pk__gt=locked.round_robin_last).order_by("pk").first()
+            or agents.order_by("pk").first()
+        )
         if nxt is not None:
             Team.objects.filter(pk=team.pk).update(round_robin_last=nxt.pk)
         return nxt
     if team.assignment == Team.Strategy.LEAST_OPEN:
         return (
-            agents.annotate(open_work=Count("assigned_tickets", filter=Q(assigned_tickets__is_open=True)))
+            agents.annotate(
+                open_work=Count("assigned_tickets", filter=Q(assigned_tickets__is_open=True))
+            )
             .order_by("open_work", "pk")
             .first()
         )
@@ -287,7 +359,11 @@ def ticket_create(
     values = ticket_validate(data)
     payload_hash = _request_hash({"customer": customer.pk, **data})
     if idempotency_key:
-        existing = IdempotencyKey.objects.filter(owner=by, key=idempotency_key).select_related("ticket").first()
+        existing = (
+            IdempotencyKey.objects.filter(owner=by, key=idempotency_key)
+            .select_related("ticket")
+            .first()
+        )
         if existing is not None:
             if existing.request_hash != payload_hash:
                 raise IdempotencyConflict(existing.ticket.number if existing.ticket else "")
@@ -295,15 +371,24 @@ def ticket_create(
     try:
         with transaction.atomic():
             ticket = _ticket_insert(
-                by=by, customer=customer, values=values, team=team, assignee=assignee, self_assign=self_assign
+                by=by,
+                customer=customer,
+                values=values,
+                team=team,
+                assignee=assignee,
+                self_assign=self_assign,
             )
             if idempotency_key:
-                IdempotencyKey.objects.create(owner=by, key=idempotency_key, request_hash=payload_hash, ticket=ticket)
+                IdempotencyKey.objects.create(
+                    owner=by, key=idempotency_key, request_hash=payload_hash, ticket=ticket
+                )
     except IntegrityError:
         if not idempotency_key:
             raise
         # a concurrent retry with the same key won the race: return its ticket
-        existing = IdempotencyKey.objects.select_related("ticket").get(owner=by, key=idempotency_key)
+        existing = IdempotencyKey.objects.select_related("ticket").get(
+            owner=by, key=idempotency_key
+        )
         if existing.request_hash != payload_hash:
             raise IdempotencyConflict(existing.ticket.number if existing.ticket else "") from None
         return existing.ticket, False  # type: ignore[return-value]
@@ -311,7 +396,13 @@ def ticket_create(
 
 
 def _ticket_insert(
-    *, by: User, customer: Customer, values: dict[str, Any], team: Team | None, assignee: User | None, self_assign: bool
+    *,
+    by: User,
+    customer: Customer,
+    values: dict[str, Any],
+    team: Team | None,
+    assignee: User | None,
+    self_assign: bool,
 ) -> Ticket:
     ticket = Ticket(customer=customer, created_by=by, **values)
     if not ticket.contact_phone:
@@ -350,7 +441,13 @@ def _ticket_insert(
     if assignee is not None:
         ticket.assignee = assignee
         ticket.status = Status.ASSIGNED
-        _event(ticket, by=by, action="assigned", before={"assignee": None}, after={"assignee": assignee.pk, "name": str(assignee)})
+        _event(
+            ticket,
+            by=by,
+            action="assigned",
+            before={"assignee": None},
+            after={"assignee": assignee.pk, "name": str(assignee)},
+        )
     if ticket.kind == Kind.COMPLAINT and ticket.channel == Channel.PHONE:
         # SLA-7: a phone complaint not resolved in 2 hours gets a reassurance and progress call
         _callback_add(
@@ -361,16 +458,28 @@ def _ticket_insert(
             phone=ticket.contact_phone,
             promise_text=_("电话投诉2小时内回电告知处理进展"),
         )
-    if ticket.kind == Kind.COMPLAINT and ticket.complaint_category == ComplaintCategory.SERVICE_ATTITUDE:
+    if (
+        ticket.kind == Kind.COMPLAINT
+        and ticket.complaint_category == ComplaintCategory.SERVICE_ATTITUDE
+    ):
         # WO-8: a complaint about an agent goes to a manager who contacts the customer at once
         managers = list(User.objects.filter(role__in=[Role.MANAGER], is_active=True)[:5])
         if ticket.team_id and ticket.team.lead_id:  # type: ignore[union-attr]
             managers.append(ticket.team.lead)  # type: ignore[union-attr]
-        notify(users=managers, message=_("服务态度投诉 %(no)s:请立即联系客户") % {"no": ticket.number},
-               level="escalation", link=ticket.get_absolute_url())
+        notify(
+            users=managers,
+            message=_("服务态度投诉 %(no)s:请立即联系客户") % {"no": ticket.number},
+            level="escalation",
+            link=ticket.get_absolute_url(),
+        )
     if assignee is not None and assignee != by:
-        notify(users=[assignee], message=_("新工单 %(no)s 已分派给您:%(s)s") % {"no": ticket.number, "s": ticket.subject},
-               link=ticket.get_absolute_url(), email=False)
+        notify(
+            users=[assignee],
+            message=_("新工单 %(no)s 已分派给您:%(s)s")
+            % {"no": ticket.number, "s": ticket.subject},
+            link=ticket.get_absolute_url(),
+            email=False,
+        )
     ticket.version = 0
     _save(ticket)
     return ticket
@@ -394,12 +503,28 @@ SLA_DRIVERS = ("kind", "scope", "priority", "complaint_category", "special_due_a
 
 
 @transaction.atomic
-def ticket_update(*, by: User, ticket: Ticket, data: dict[str, Any], expected_version: int | None = None) -> Ticket:
+def ticket_update(
+    *, by: User, ticket: Ticket, data: dict[str, Any], expected_version: int | None = None
+) -> Ticket:
     """Changes classification fields; deadlines are recomputed when kind, scope or priority change."""
     t = _lock(ticket, expected_version)
     _may_handle(by, t)
-    merged = {f: getattr(t, f) for f in ("kind", "channel", "priority", "scope", "complaint_category", "subject",
-                                          "description", "order_no", "product_model", "contact_phone", "special_due_at")}
+    merged = {
+        f: getattr(t, f)
+        for f in (
+            "kind",
+            "channel",
+            "priority",
+            "scope",
+            "complaint_category",
+            "subject",
+            "description",
+            "order_no",
+            "product_model",
+            "contact_phone",
+            "special_due_at",
+        )
+    }
     merged["received_at"] = t.received_at
     merged.update({k: v for k, v in data.items() if k in merged})
     values = ticket_validate(merged)
@@ -427,12 +552,20 @@ def _recompute(t: Ticket, *, by: User | None, reason: str) -> None:
     except ValueError as exc:
         raise ValidationError({"special_due_at": [str(exc)]}) from exc
     if changes:
-        _event(t, by=by, action="deadlines", before={k: v[0] for k, v in changes.items()},
-               after={k: v[1] for k, v in changes.items()}, body=reason)
+        _event(
+            t,
+            by=by,
+            action="deadlines",
+            before={k: v[0] for k, v in changes.items()},
+            after={k: v[1] for k, v in changes.items()},
+            body=reason,
+        )
 
 
 @transaction.atomic
-def ticket_assign(*, by: User, ticket: Ticket, assignee: User | None, expected_version: int | None = None) -> Ticket:
+def ticket_assign(
+    *, by: User, ticket: Ticket, assignee: User | None, expected_version: int | None = None
+) -> Ticket:
     t = _lock(ticket, expected_version)
     taking_myself = assignee is not None and assignee.pk == by.pk and t.assignee_id is None
     if not taking_myself:
@@ -445,19 +578,37 @@ def ticket_assign(*, by: User, ticket: Ticket, assignee: User | None, expected_v
         return t
     before = {"assignee": t.assignee_id, "name": str(t.assignee) if t.assignee else None}
     t.assignee = assignee
-    _event(t, by=by, action="assigned", before=before, after={"assignee": assignee.pk if assignee else None,
-                                                              "name": str(assignee) if assignee else None})
+    _event(
+        t,
+        by=by,
+        action="assigned",
+        before=before,
+        after={
+            "assignee": assignee.pk if assignee else None,
+            "name": str(assignee) if assignee else None,
+        },
+    )
     if assignee is not None and t.status in (Status.NEW, Status.REOPENED):
         _move(t, to=Status.ASSIGNED, by=by)
     if assignee is not None and assignee != by:
-        notify(users=[assignee], message=_("工单 %(no)s 已分派给您") % {"no": t.number}, link=t.get_absolute_url(), email=False)
+        notify(
+            users=[assignee],
+            message=_("工单 %(no)s 已分派给您") % {"no": t.number},
+            link=t.get_absolute_url(),
+            email=False,
+        )
     _save(t)
     return t
 
 
 @transaction.atomic
 def ticket_transfer(
-    *, by: User, ticket: Ticket, department: Team, scope: str | None = None, note: str = "",
+    *,
+    by: User,
+    ticket: Ticket,
+    department: Team,
+    scope: str | None = None,
+    note: str = "",
     expected_version: int | None = None,
 ) -> Ticket:
     """WO-6: hand to another department; the coordinating department drives SLA-2/SLA-3."""
@@ -470,17 +621,35 @@ def ticket_transfer(
         raise ValidationError({"scope": [_("无效的协调范围")]})
     if new_scope == Scope.SPECIAL and t.special_due_at is None:
         raise ValidationError({"scope": [_("转为特殊事项需先指定回复时间")]})
-    before = {"department": t.department_id, "department_name": str(t.department) if t.department else None, "scope": t.scope}
+    before = {
+        "department": t.department_id,
+        "department_name": str(t.department) if t.department else None,
+        "scope": t.scope,
+    }
     t.department = department
     t.scope = new_scope
-    _event(t, by=by, action="transferred", before=before,
-           after={"department": department.pk, "department_name": department.name, "scope": new_scope}, body=note)
+    _event(
+        t,
+        by=by,
+        action="transferred",
+        before=before,
+        after={"department": department.pk, "department_name": department.name, "scope": new_scope},
+        body=note,
+    )
     if t.status != Status.TRANSFERRED:
         _move(t, to=Status.TRANSFERRED, by=by)
-    _recompute(t, by=by, reason=_("转交%(dept)s,协调范围变为“%(scope)s”") % {"dept": department.name, "scope": Scope(new_scope).label})
+    _recompute(
+        t,
+        by=by,
+        reason=_("转交%(dept)s,协调范围变为“%(scope)s”")
+        % {"dept": department.name, "scope": Scope(new_scope).label},
+    )
     recipients = [department.lead] if department.lead_id else []
-    notify(users=recipients, message=_("工单 %(no)s 转交贵部门协办:%(s)s") % {"no": t.number, "s": t.subject},
-           link=t.get_absolute_url())
+    notify(
+        users=recipients,
+        message=_("工单 %(no)s 转交贵部门协办:%(s)s") % {"no": t.number, "s": t.subject},
+        link=t.get_absolute_url(),
+    )
     _save(t)
     return t
 
@@ -491,7 +660,9 @@ def _first_response(t: Ticket, at: datetime) -> None:
 
 
 @transaction.atomic
-def ticket_reply(*, by: User, ticket: Ticket, body: str, expected_version: int | None = None) -> Ticket:
+def ticket_reply(
+    *, by: User, ticket: Ticket, body: str, expected_version: int | None = None
+) -> Ticket:
     """A reply to the customer (SLA-5 counts the first one)."""
     body = (body or "").strip()
     if not body:
@@ -512,7 +683,9 @@ def ticket_reply(*, by: User, ticket: Ticket, body: str, expected_version: int |
 
 
 @transaction.atomic
-def ticket_note(*, by: User, ticket: Ticket, body: str, expected_version: int | None = None) -> Ticket:
+def ticket_note(
+    *, by: User, ticket: Ticket, body: str, expected_version: int | None = None
+) -> Ticket:
     body = (body or "").strip()
     if not body:
         raise ValidationError({"body": [_("备注内容不能为空")]})
@@ -524,7 +697,9 @@ def ticket_note(*, by: User, ticket: Ticket, body: str, expected_version: int | 
 
 
 @transaction.atomic
-def ticket_set_status(*, by: User, ticket: Ticket, status: str, note: str = "", expected_version: int | None = None) -> Ticket:
+def ticket_set_status(
+    *, by: User, ticket: Ticket, status: str, note: str = "", expected_version: int | None = None
+) -> Ticket:
     if status not in Status.values:
         raise ValidationError({"status": [_("无效的状态")]})
     t = _lock(ticket, expected_version)
@@ -537,7 +712,9 @@ def ticket_set_status(*, by: User, ticket: Ticket, status: str, note: str = "", 
 
 
 @transaction.atomic
-def ticket_resolve(*, by: User, ticket: Ticket, summary: str, expected_version: int | None = None) -> Ticket:
+def ticket_resolve(
+    *, by: User, ticket: Ticket, summary: str, expected_version: int | None = None
+) -> Ticket:
     summary = (summary or "").strip()
     if not summary:
         raise ValidationError({"summary": [_("请填写处理结果")]})
@@ -558,7 +735,12 @@ def ticket_resolve(*, by: User, ticket: Ticket, summary: str, expected_version: 
 
 @transaction.atomic
 def ticket_escalate(
-    *, by: User, ticket: Ticket, reason: str, to: User | None = None, expected_version: int | None = None
+    *,
+    by: User,
+    ticket: Ticket,
+    reason: str,
+    to: User | None = None,
+    expected_version: int | None = None,
 ) -> Ticket:
     """WO-7: beyond the agent's authority -> the supervisor, and the customer is told."""
     reason = (reason or "").strip()
@@ -581,9 +763,20 @@ def ticket_escalate(
     if t.priority_rank > PRIORITY_RANK[Priority.HIGH]:
         before["priority"] = t.priority
         t.priority = Priority.HIGH
-    _event(t, by=by, action="escalated", before=before, after={"escalated_to": target.pk, "name": str(target), "priority": t.priority}, body=reason)
-    notify(users=[target], message=_("工单 %(no)s 已升级给您:%(r)s") % {"no": t.number, "r": reason},
-           level="escalation", link=t.get_absolute_url())
+    _event(
+        t,
+        by=by,
+        action="escalated",
+        before=before,
+        after={"escalated_to": target.pk, "name": str(target), "priority": t.priority},
+        body=reason,
+    )
+    notify(
+        users=[target],
+        message=_("工单 %(no)s 已升级给您:%(r)s") % {"no": t.number, "r": reason},
+        level="escalation",
+        link=t.get_absolute_url(),
+    )
     _save(t)
     return t
 
@@ -592,13 +785,31 @@ def attachment_add(*, by: User, ticket: Ticket, upload: Any) -> Attachment:
     if upload is None:
         raise ValidationError({"file": [_("请选择文件")]})
     if upload.size > settings.KEFU_MAX_ATTACHMENT_BYTES:
-        raise ValidationError({"file": [_("文件不能超过 %(mb)s MB") % {"mb": settings.KEFU_MAX_ATTACHMENT_BYTES // (1024 * 1024)}]})
+        raise ValidationError(
+            {
+                "file": [
+                    _("文件不能超过 %(mb)s MB")
+                    % {"mb": settings.KEFU_MAX_ATTACHMENT_BYTES // (1024 * 1024)}
+                ]
+            }
+        )
     with transaction.atomic():
         t = _lock(ticket, None)
         _may_handle(by, t)
-        att = Attachment.objects.create(ticket=t, file=upload, name=upload.name[:200], size=upload.size,
-                                        content_type=getattr(upload, "content_type", "") or "", uploaded_by=by)
-        _event(t, by=by, action="attachment", after={"attachment": att.pk, "name": att.name, "size": att.size})
+        att = Attachment.objects.create(
+            ticket=t,
+            file=upload,
+            name=upload.name[:200],
+            size=upload.size,
+            content_type=getattr(upload, "content_type", "") or "",
+            uploaded_by=by,
+        )
+        _event(
+            t,
+            by=by,
+            action="attachment",
+            after={"attachment": att.pk, "name": att.name, "size": att.size},
+        )
         _save(t)
     return att
 
@@ -606,20 +817,38 @@ def attachment_add(*, by: User, ticket: Ticket, upload: Any) -> Attachment:
 # --- callbacks (SLA-6, SLA-7, SLA-12) -----------------------------------------------------------
 
 
-def _callback_add(ticket: Ticket, *, by: User | None, reason: str, due_at: datetime, phone: str, promise_text: str) -> Callback:
+def _callback_add(
+    ticket: Ticket, *, by: User | None, reason: str, due_at: datetime, phone: str, promise_text: str
+) -> Callback:
     cb = Callback.objects.create(
-        ticket=ticket, reason=reason, due_at=due_at, phone=phone, promise_text=promise_text,
-        owner=ticket.assignee or (by if by is not None and by.pk else None), created_by=by if by and by.pk else None,
+        ticket=ticket,
+        reason=reason,
+        due_at=due_at,
+        phone=phone,
+        promise_text=promise_text,
+        owner=ticket.assignee or (by if by is not None and by.pk else None),
+        created_by=by if by and by.pk else None,
     )
-    _event(ticket, by=by, action="callback_promised",
-           after={"callback": cb.pk, "reason": reason, "due_at": due_at.isoformat()}, body=promise_text)
+    _event(
+        ticket,
+        by=by,
+        action="callback_promised",
+        after={"callback": cb.pk, "reason": reason, "due_at": due_at.isoformat()},
+        body=promise_text,
+    )
     return cb
 
 
 @transaction.atomic
 def callback_promise(
-    *, by: User, ticket: Ticket, hours: float | None = None, due_at: datetime | None = None,
-    reason: str = Callback.Reason.PROMISED, phone: str = "", promise_text: str = "",
+    *,
+    by: User,
+    ticket: Ticket,
+    hours: float | None = None,
+    due_at: datetime | None = None,
+    reason: str = Callback.Reason.PROMISED,
+    phone: str = "",
+    promise_text: str = "",
 ) -> Callback:
     """SLA-6: "我们会在XX小时有专人和您联系" becomes a callback with a due time."""
     errors: dict[str, list[str]] = {}
@@ -645,7 +874,9 @@ def callback_promise(
     if not promise_text:
         local = timezone.localtime(due_at)
         promise_text = _("已承诺在 %(t)s 前回电") % {"t": f"{local:%m-%d %H:%M}"}
-    cb = _callback_add(t, by=by, reason=reason, due_at=due_at, phone=phone, promise_text=promise_text)  # type: ignore[arg-type]
+    cb = _callback_add(
+        t, by=by, reason=reason, due_at=due_at, phone=phone, promise_text=promise_text
+    )  # type: ignore[arg-type]
     _save(t)
     return cb
 
@@ -654,31 +885,62 @@ RETRY_MINUTES = 30
 
 
 @transaction.atomic
-def callback_fulfil(*, by: User, callback: Callback, outcome: str, note: str = "", retry_minutes: int = RETRY_MINUTES) -> Callback:
+def callback_fulfil(
+    *,
+    by: User,
+    callback: Callback,
+    outcome: str,
+    note: str = "",
+    retry_minutes: int = RETRY_MINUTES,
+) -> Callback:
     """Records a callback. "Unreachable" keeps it open with a retry time; the promise still counts."""
     if outcome not in Callback.Outcome.values:
         raise ValidationError({"outcome": [_("请选择回电结果")]})
-    cb = Callback.objects.select_for_update(of=("self",)).select_related("ticket").get(pk=callback.pk)
+    cb = (
+        Callback.objects.select_for_update(of=("self",))
+        .select_related("ticket")
+        .get(pk=callback.pk)
+    )
     if cb.state != Callback.State.OPEN:
         raise ValidationError({"outcome": [_("该回电已完成或取消")]})
     t = _lock(cb.ticket, None)
     _may_handle(by, t)
     now = timezone.now()
     cb.attempts += 1
-    cb.note = "\n".join(x for x in (cb.note, f"{timezone.localtime(now):%m-%d %H:%M} {Callback.Outcome(outcome).label} {note}".strip()) if x)
+    cb.note = "\n".join(
+        x
+        for x in (
+            cb.note,
+            f"{timezone.localtime(now):%m-%d %H:%M} {Callback.Outcome(outcome).label} {note}".strip(),
+        )
+        if x
+    )
     if cb.kept_on_time is None:
         cb.kept_on_time = now <= cb.due_at
     if outcome == Callback.Outcome.UNREACHABLE:
         cb.outcome = outcome
         retry_at = now + timedelta(minutes=max(5, retry_minutes))
-        _event(t, by=by, action="callback_attempt", after={"callback": cb.pk, "outcome": outcome, "retry_at": retry_at.isoformat()}, body=note)
+        _event(
+            t,
+            by=by,
+            action="callback_attempt",
+            after={"callback": cb.pk, "outcome": outcome, "retry_at": retry_at.isoformat()},
+            body=note,
+        )
         cb.due_at = retry_at
         cb.escalated_at = None
     else:
         cb.outcome = outcome
         cb.state = Callback.State.DONE
         cb.done_at = now
-        _event(t, by=by, action="callback_done", after={"callback": cb.pk, "outcome": outcome}, body=note, public=True)
+        _event(
+            t,
+            by=by,
+            action="callback_done",
+            after={"callback": cb.pk, "outcome": outcome},
+            body=note,
+            public=True,
+        )
         _first_response(t, now)
     cb.save()
     _save(t)
@@ -689,16 +951,34 @@ def callback_escalate_overdue(*, now: datetime | None = None) -> int:
     """An overdue callback goes to the team lead, once (compare-and-swap on escalated_at)."""
     now = now or timezone.now()
     count = 0
-    overdue = Callback.objects.filter(state=Callback.State.OPEN, due_at__lte=now, escalated_at__isnull=True)
+    overdue = Callback.objects.filter(
+        state=Callback.State.OPEN, due_at__lte=now, escalated_at__isnull=True
+    )
     for cb in overdue.select_related("ticket__team__lead", "owner")[:1000]:
         with transaction.atomic():
-            if not Callback.objects.filter(pk=cb.pk, escalated_at__isnull=True).update(escalated_at=now):
+            if not Callback.objects.filter(pk=cb.pk, escalated_at__isnull=True).update(
+                escalated_at=now
+            ):
                 continue
             t = cb.ticket
             lead = t.team.lead if t.team_id and t.team.lead_id else None
             message = _("工单 %(no)s 的回电承诺已逾期(应于 %(due)s 前回电 %(phone)s)") % {
-                "no": t.number, "due": f"{timezone.localtime(cb.due_at):%m-%d %H:%M}", "phone": cb.phone[:3] + "****" + cb.phone[-4:]}
-            _event(t, by=None, action="callback_overdue", after={"callback": cb.pk, "escalated_to": lead.pk if lead else None}, body=message)
-            notify(users=[lead, cb.owner], message=message, level="escalation", link=t.get_absolute_url())
+                "no": t.number,
+                "due": f"{timezone.localtime(cb.due_at):%m-%d %H:%M}",
+                "phone": cb.phone[:3] + "****" + cb.phone[-4:],
+            }
+            _event(
+                t,
+                by=None,
+                action="callback_overdue",
+                after={"callback": cb.pk, "escalated_to": lead.pk if lead else None},
+                body=message,
+            )
+            notify(
+                users=[lead, cb.owner],
+                message=message,
+                level="escalation",
+                link=t.get_absolute_url(),
+            )
             count += 1
     return count

@@ -56,7 +56,9 @@ class Preview:
     warnings: list[str]
 
     def as_json(self) -> dict[str, Any]:
-        return engine.deadlines_as_json(self.deadlines, self.calendar_name, timezone.get_default_timezone())
+        return engine.deadlines_as_json(
+            self.deadlines, self.calendar_name, timezone.get_default_timezone()
+        )
 
 
 def sla_preview(
@@ -167,11 +169,19 @@ def _clock_times(ticket: Ticket) -> list[tuple[str, datetime | None, datetime | 
     """(clock, warn_at, due_at, still_running) for the ticket's three clocks."""
     open_ = ticket.status in OPEN_STATUSES
     return [
-        ("first_response", ticket.first_response_warn_at, ticket.first_response_due_at,
-         open_ and ticket.first_responded_at is None and ticket.replied_at is None),
+        (
+            "first_response",
+            ticket.first_response_warn_at,
+            ticket.first_response_due_at,
+            open_ and ticket.first_responded_at is None and ticket.replied_at is None,
+        ),
         ("reply", ticket.reply_warn_at, ticket.reply_due_at, open_ and ticket.replied_at is None),
-        ("resolution", ticket.resolution_warn_at, ticket.resolution_due_at,
-         open_ and ticket.status != Status.WAITING),
+        (
+            "resolution",
+            ticket.resolution_warn_at,
+            ticket.resolution_due_at,
+            open_ and ticket.status != Status.WAITING,
+        ),
     ]
 
 
@@ -184,20 +194,28 @@ def sla_upcoming(ticket: Ticket) -> list[datetime]:
     return sorted(set(times))
 
 
-def sla_raise(*, ticket: Ticket, clock: str, level: str, due_at: datetime, worker: str = "") -> bool:
+def sla_raise(
+    *, ticket: Ticket, clock: str, level: str, due_at: datetime, worker: str = ""
+) -> bool:
     """Records a warning or breach exactly once (a unique row), with its timeline entry and notices."""
     from kefu.core.services import notify
 
     try:
         with transaction.atomic():
-            SlaAlert.objects.create(ticket=ticket, clock=clock, level=level, due_at=due_at, worker=worker)
+            SlaAlert.objects.create(
+                ticket=ticket, clock=clock, level=level, due_at=due_at, worker=worker
+            )
             clock_label = SlaAlert.Clock(clock).label
             local_due = timezone.localtime(due_at)
             if level == SlaAlert.Level.BREACH:
                 message = _("工单 %(no)s 的%(clock)s时限已超时(截止 %(due)s)")
             else:
                 message = _("工单 %(no)s 的%(clock)s时限即将到期(截止 %(due)s)")
-            message = message % {"no": ticket.number, "clock": clock_label, "due": f"{local_due:%m-%d %H:%M}"}
+            message = message % {
+                "no": ticket.number,
+                "clock": clock_label,
+                "due": f"{local_due:%m-%d %H:%M}",
+            }
             TicketEvent.objects.create(
                 ticket=ticket,
                 at=timezone.now(),
@@ -226,9 +244,13 @@ def sla_check_ticket(*, ticket_id: int, now: datetime | None = None, worker: str
         if not running or due_at is None:
             continue
         if due_at <= now:
-            raised += sla_raise(ticket=ticket, clock=clock, level="breach", due_at=due_at, worker=worker)
+            raised += sla_raise(
+                ticket=ticket, clock=clock, level="breach", due_at=due_at, worker=worker
+            )
         elif warn_at is not None and warn_at <= now:
-            raised += sla_raise(ticket=ticket, clock=clock, level="warning", due_at=due_at, worker=worker)
+            raised += sla_raise(
+                ticket=ticket, clock=clock, level="warning", due_at=due_at, worker=worker
+            )
     return raised
 
 
@@ -237,8 +259,14 @@ def sla_reconcile(*, now: datetime | None = None, worker: str = "", limit: int =
     from django.db.models import Q
 
     now = now or timezone.now()
-    due = Q(reply_warn_at__lte=now, replied_at__isnull=True) | Q(
-        first_response_warn_at__lte=now, first_responded_at__isnull=True, replied_at__isnull=True
-    ) | Q(resolution_warn_at__lte=now)
+    due = (
+        Q(reply_warn_at__lte=now, replied_at__isnull=True)
+        | Q(
+            first_response_warn_at__lte=now,
+            first_responded_at__isnull=True,
+            replied_at__isnull=True,
+        )
+        | Q(resolution_warn_at__lte=now)
+    )
     ids = list(Ticket.objects.filter(is_open=True).filter(due).values_list("pk", flat=True)[:limit])
     return sum(sla_check_ticket(ticket_id=i, now=now, worker=worker) for i in ids)

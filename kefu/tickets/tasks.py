@@ -32,7 +32,9 @@ def sla_reconcile_periodic(interval_seconds: int = 60) -> int:
 
     raised = sla_reconcile(worker=_worker_name())
     escalated = callback_escalate_overdue()
-    sla_reconcile_periodic.using(run_after=timezone.now() + timedelta(seconds=interval_seconds)).enqueue(interval_seconds)
+    sla_reconcile_periodic.using(
+        run_after=timezone.now() + timedelta(seconds=interval_seconds)
+    ).enqueue(interval_seconds)
     if raised or escalated:
         log.info("reconcile raised %s alerts, escalated %s callbacks", raised, escalated)
     return raised + escalated

@@ -20,13 +20,23 @@ NOW = datetime(2026, 11, 23, 10, 0, tzinfo=SH)
 @pytest.fixture
 def ticket(config, alice, customer):  # noqa: ANN001
     with time_machine.travel(NOW, tick=False):
-        t, _c = ts.ticket_create(by=alice, customer=customer, data={"kind": "consultation", "channel": "phone", "description": "话费疑问,需查询后回复"})
+        t, _c = ts.ticket_create(
+            by=alice,
+            customer=customer,
+            data={
+                "kind": "consultation",
+                "channel": "phone",
+                "description": "话费疑问,需查询后回复",
+            },
+        )
     return t
 
 
 @time_machine.travel(NOW, tick=False)
 def test_promise_in_hours_becomes_a_callback_due_then(alice, ticket):
-    cb = ts.callback_promise(by=alice, ticket=ticket, hours=24, promise_text="我们会在24小时有专人和您联系")
+    cb = ts.callback_promise(
+        by=alice, ticket=ticket, hours=24, promise_text="我们会在24小时有专人和您联系"
+    )
     assert cb.due_at == NOW + timedelta(hours=24)
     assert cb.owner == alice
     assert ticket.events.filter(action="callback_promised").exists()

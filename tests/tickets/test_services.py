@@ -27,7 +27,9 @@ def _create(by, customer, **data):  # noqa: ANN001, ANN003
 
 
 @time_machine.travel(NOW, tick=False)
-def test_new_consultation_is_due_in_24_clock_hours_with_number_and_timeline(config, alice, customer):
+def test_new_consultation_is_due_in_24_clock_hours_with_number_and_timeline(
+    config, alice, customer
+):
     ticket = _create(alice, customer)
     assert ticket.number == "KF20261123-0001"
     assert ticket.reply_due_at == NOW + timedelta(hours=24)
@@ -40,12 +42,16 @@ def test_new_consultation_is_due_in_24_clock_hours_with_number_and_timeline(conf
 
 @time_machine.travel(NOW, tick=False)
 def test_cross_province_request_uses_the_worked_sla3_example(config, alice, customer):
-    ticket = _create(alice, customer, scope="cross_province", received_at=datetime(2026, 9, 30, 16, tzinfo=SH))
+    ticket = _create(
+        alice, customer, scope="cross_province", received_at=datetime(2026, 9, 30, 16, tzinfo=SH)
+    )
     assert ticket.reply_due_at == datetime(2026, 10, 10, 16, tzinfo=SH)
 
 
 @time_machine.travel(NOW, tick=False)
-def test_phone_complaint_gets_a_two_hour_progress_callback_cancelled_by_resolution(config, alice, customer):
+def test_phone_complaint_gets_a_two_hour_progress_callback_cancelled_by_resolution(
+    config, alice, customer
+):
     ticket = _create(alice, customer, kind="complaint", complaint_category="delivery")
     callback = ticket.callbacks.get()
     assert callback.reason == Callback.Reason.PROGRESS
@@ -64,10 +70,14 @@ def test_chat_complaint_gets_no_automatic_callback(config, alice, customer):
 
 
 @time_machine.travel(NOW, tick=False)
-def test_transfer_to_a_department_recomputes_the_deadline_and_records_it(config, alice, customer, aftersales_dept):
+def test_transfer_to_a_department_recomputes_the_deadline_and_records_it(
+    config, alice, customer, aftersales_dept
+):
     ticket = _create(alice, customer)
     assert ticket.reply_due_at == NOW + timedelta(hours=24)
-    ticket = ts.ticket_transfer(by=alice, ticket=ticket, department=aftersales_dept, expected_version=ticket.version)
+    ticket = ts.ticket_transfer(
+        by=alice, ticket=ticket, department=aftersales_dept, expected_version=ticket.version
+    )
     assert ticket.scope == "cross_department"
     assert ticket.reply_due_at == NOW + timedelta(hours=48)
     assert ticket.status == Status.TRANSFERRED
@@ -131,7 +141,9 @@ def test_stale_version_is_refused_and_changes_nothing(config, alice, customer):
     ts.ticket_note(by=alice, ticket=ticket, body="第一位坐席的备注", expected_version=old_version)
     events = TicketEvent.objects.filter(ticket=ticket).count()
     with pytest.raises(StaleVersion):
-        ts.ticket_reply(by=alice, ticket=ticket, body="第二位坐席的回复", expected_version=old_version)
+        ts.ticket_reply(
+            by=alice, ticket=ticket, body="第二位坐席的回复", expected_version=old_version
+        )
     ticket.refresh_from_db()
     assert ticket.replied_at is None
     assert TicketEvent.objects.filter(ticket=ticket).count() == events
@@ -181,36 +193,73 @@ def test_round_robin_skips_agents_off_duty(config, alice, bob, lena, hotline, cu
     bob.save()
     assignees = []
     for _ in range(3):
-        t, _c = ts.ticket_create(by=lena, customer=customer, data={"kind": "consultation", "channel": "phone", "description": "咨询"}, team=hotline)
+        t, _c = ts.ticket_create(
+            by=lena,
+            customer=customer,
+            data={"kind": "consultation", "channel": "phone", "description": "咨询"},
+            team=hotline,
+        )
         assignees.append(t.assignee)
     assert assignees == [alice, alice, alice]
     bob.on_duty = True
     bob.save()
-    t1, _c = ts.ticket_create(by=lena, customer=customer, data={"kind": "consultation", "channel": "phone", "description": "咨询"}, team=hotline)
-    t2, _c = ts.ticket_create(by=lena, customer=customer, data={"kind": "consultation", "channel": "phone", "description": "咨询"}, team=hotline)
+    t1, _c = ts.ticket_create(
+        by=lena,
+        customer=customer,
+        data={"kind": "consultation", "channel": "phone", "description": "咨询"},
+        team=hotline,
+    )
+    t2, _c = ts.ticket_create(
+        by=lena,
+        customer=customer,
+        data={"kind": "consultation", "channel": "phone", "description": "咨询"},
+        team=hotline,
+    )
     assert {t1.assignee, t2.assignee} == {alice, bob}
 
 
 @time_machine.travel(NOW, tick=False)
-def test_least_open_assigns_the_agent_with_least_open_work(config, alice, bob, lena, hotline, customer):
+def test_least_open_assigns_the_agent_with_least_open_work(
+    config, alice, bob, lena, hotline, customer
+):
     hotline.assignment = Team.Strategy.LEAST_OPEN
     hotline.save()
     for _ in range(2):
-        ts.ticket_create(by=lena, customer=customer, data={"kind": "consultation", "channel": "phone", "description": "咨询"}, team=hotline, assignee=alice)
-    t, _c = ts.ticket_create(by=lena, customer=customer, data={"kind": "consultation", "channel": "phone", "description": "咨询"}, team=hotline)
+        ts.ticket_create(
+            by=lena,
+            customer=customer,
+            data={"kind": "consultation", "channel": "phone", "description": "咨询"},
+            team=hotline,
+            assignee=alice,
+        )
+    t, _c = ts.ticket_create(
+        by=lena,
+        customer=customer,
+        data={"kind": "consultation", "channel": "phone", "description": "咨询"},
+        team=hotline,
+    )
     assert t.assignee == bob
 
 
 @time_machine.travel(NOW, tick=False)
 def test_idempotency_key_returns_the_first_ticket(config, alice, customer):
     data = {"kind": "consultation", "channel": "phone", "description": "重复提交"}
-    first, created = ts.ticket_create(by=alice, customer=customer, data=data, idempotency_key="call-77")
-    again, created_again = ts.ticket_create(by=alice, customer=customer, data=data, idempotency_key="call-77")
+    first, created = ts.ticket_create(
+        by=alice, customer=customer, data=data, idempotency_key="call-77"
+    )
+    again, created_again = ts.ticket_create(
+        by=alice, customer=customer, data=data, idempotency_key="call-77"
+    )
     assert created and not created_again
     assert first.pk == again.pk
     assert Ticket.objects.count() == 1
     with pytest.raises(ts.IdempotencyConflict):
-        ts.ticket_create(by=alice, customer=customer, data={**data, "description": "另一件事"}, idempotency_key="call-77")
+        ts.ticket_create(
+            by=alice,
+            customer=customer,
+            data={**data, "description": "另一件事"},
+            idempotency_key="call-77",
+        )
 
 
 @time_machine.travel(NOW, tick=False)

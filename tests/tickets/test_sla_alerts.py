@@ -20,7 +20,11 @@ NOW = datetime(2026, 11, 23, 10, 0, tzinfo=SH)
 @pytest.fixture
 def ticket(config, alice, customer):  # noqa: ANN001
     with time_machine.travel(NOW, tick=False):
-        t, _c = ts.ticket_create(by=alice, customer=customer, data={"kind": "consultation", "channel": "email", "description": "邮件咨询"})
+        t, _c = ts.ticket_create(
+            by=alice,
+            customer=customer,
+            data={"kind": "consultation", "channel": "email", "description": "邮件咨询"},
+        )
     return t
 
 

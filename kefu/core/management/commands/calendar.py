@@ -19,7 +19,9 @@ class Command(BaseCommand):
         show.add_argument("year", type=int)
         imp = sub.add_parser("import", help="import one year from the text that `show` prints")
         imp.add_argument("file")
-        imp.add_argument("--year", type=int, help="the year the file is for (default: from its dates)")
+        imp.add_argument(
+            "--year", type=int, help="the year the file is for (default: from its dates)"
+        )
         imp.add_argument("--dry-run", action="store_true")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -34,7 +36,9 @@ class Command(BaseCommand):
         calendar = calendar_get("working_days")
         self.stdout.write(format_year(calendar, year), ending="")
         if year not in calendar.years():
-            self.stderr.write(f"警告:{year}年的节假日安排尚未录入,按仅周末休息处理(可用 kefu calendar import 导入)")
+            self.stderr.write(
+                f"警告:{year}年的节假日安排尚未录入,按仅周末休息处理(可用 kefu calendar import 导入)"
+            )
 
     def _import(self, file: str, year: int | None, dry_run: bool) -> None:
         from kefu.core.seed import calendar_import_year
@@ -55,9 +59,13 @@ class Command(BaseCommand):
             self.stderr.write(f"{file}: {o.day} 不属于 {year} 年,已跳过")
         good = [o for o in overrides if o.day.year == year]
         if dry_run:
-            self.stdout.write(f"{year}: {len(good)} 天可导入,{len(errors) + len(wrong)} 行有误(未导入,--dry-run)")
+            self.stdout.write(
+                f"{year}: {len(good)} 天可导入,{len(errors) + len(wrong)} 行有误(未导入,--dry-run)"
+            )
             return
-        calendar_import_year(year=year, overrides=good, source=f"import {timezone.localdate():%Y-%m-%d}")
+        calendar_import_year(
+            year=year, overrides=good, source=f"import {timezone.localdate():%Y-%m-%d}"
+        )
         self.stdout.write(f"{year}: 已导入 {len(good)} 天;{len(errors) + len(wrong)} 行有误已跳过")
         if errors or wrong:
             raise SystemExit(1)

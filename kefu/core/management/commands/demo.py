@@ -15,7 +15,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--bind", default=os.environ.get("KEFU_BIND", "127.0.0.1:8000"))
-        parser.add_argument("--no-serve", action="store_true", help="prepare only, do not start servers")
+        parser.add_argument(
+            "--no-serve", action="store_true", help="prepare only, do not start servers"
+        )
         parser.add_argument("--workers", type=int, default=2)
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -29,13 +31,17 @@ class Command(BaseCommand):
         call_command("collectstatic", verbosity=0, interactive=False)
         seed_all()
         mail_backend = settings.EMAIL_BACKEND
-        settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"  # no mail for history
+        settings.EMAIL_BACKEND = (
+            "django.core.mail.backends.locmem.EmailBackend"  # no mail for history
+        )
         try:
             loaded = demo_load()
         finally:
             settings.EMAIL_BACKEND = mail_backend
         if loaded:
-            self.stdout.write(f"演示数据:{loaded['users']} 个账号,{loaded['customers']} 位客户,{loaded['tickets']} 张工单")
+            self.stdout.write(
+                f"演示数据:{loaded['users']} 个账号,{loaded['customers']} 位客户,{loaded['tickets']} 张工单"
+            )
         self.stdout.write("\n登录账号(密码相同):")
         for username, password, label in demo_logins():
             self.stdout.write(f"  {username:<12} {password:<10} {label}")
@@ -46,10 +52,22 @@ class Command(BaseCommand):
             return
         kefu = [sys.executable, "-m", "kefu.cli"]
         worker = subprocess.Popen([*kefu, "worker"])
-        web = subprocess.Popen([
-            sys.executable, "-m", "gunicorn", "kefu.wsgi", "--bind", options["bind"],
-            "--workers", str(options["workers"]), "--threads", "4", "--access-logfile", "-",
-        ])
+        web = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "kefu.wsgi",
+                "--bind",
+                options["bind"],
+                "--workers",
+                str(options["workers"]),
+                "--threads",
+                "4",
+                "--access-logfile",
+                "-",
+            ]
+        )
         self.stdout.write("按 Ctrl-C 停止。")
         try:
             web.wait()

@@ -17,7 +17,9 @@ def _instant(value: str, option: str) -> datetime:
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError as exc:
-        raise CommandError(f"{option}: 时间格式错误,应为 ISO 8601,如 2026-09-30T16:00:00+08:00") from exc
+        raise CommandError(
+            f"{option}: 时间格式错误,应为 ISO 8601,如 2026-09-30T16:00:00+08:00"
+        ) from exc
     return timezone.make_aware(parsed) if timezone.is_naive(parsed) else parsed
 
 
@@ -33,13 +35,17 @@ class Command(BaseCommand):
         d.add_argument("--channel", default=None)
         d.add_argument("--customer-class", default="normal", choices=["normal", "vip"])
         d.add_argument("--complaint-category", default=None)
-        d.add_argument("--special-due", default=None, help="ISO time (required for --scope special)")
+        d.add_argument(
+            "--special-due", default=None, help="ISO time (required for --scope special)"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         from kefu.tickets.sla import sla_preview
 
         received = _instant(options["received"], "--received")
-        special = _instant(options["special_due"], "--special-due") if options["special_due"] else None
+        special = (
+            _instant(options["special_due"], "--special-due") if options["special_due"] else None
+        )
         if options["scope"] == "special" and special is None:
             raise CommandError("--scope special 需要 --special-due 指定回复时间 (SLA-4)")
         try:
