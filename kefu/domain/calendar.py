@@ -29,7 +29,7 @@ import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from functools import lru_cache
 from typing import Literal, cast, get_args
 from zoneinfo import ZoneInfo
@@ -46,7 +46,6 @@ DEFAULT_WINDOWS: dict[int, tuple[Window, ...]] = {
     weekday: ((time(9, 0), time(12, 0)), (time(13, 30), time(17, 0))) for weekday in range(5)
 }
 
-_UTC = timezone.utc
 _ZERO = timedelta(0)
 _DAY = timedelta(days=1)
 _WHOLE_DAY: tuple[tuple[timedelta, timedelta], ...] = ((_ZERO, _DAY),)
@@ -85,8 +84,8 @@ def _fixed_offset(tz: tzinfo, first_year: int, last_year: int) -> timedelta | No
     if isinstance(tz, timezone):
         return tz.utcoffset(None)
     offsets: set[timedelta | None] = set()
-    instant = datetime(first_year, 1, 1, tzinfo=_UTC) - _DAY
-    end = datetime(last_year + 1, 1, 1, tzinfo=_UTC) + _DAY
+    instant = datetime(first_year, 1, 1, tzinfo=UTC) - _DAY
+    end = datetime(last_year + 1, 1, 1, tzinfo=UTC) + _DAY
     while instant < end:
         offsets.add(instant.astimezone(tz).utcoffset())
         if len(offsets) > 1:
@@ -185,11 +184,10 @@ class WorkCalendar:
         if first_year > last_year:
             raise ValueError("span 的起始年份不能晚于结束年份")
         self._span_years = (first_year, last_year)
-        offset = _fixed_offset(self._tz, first_year, last_year)
-        self._fixed = offset is not None
+        self._fixed = _fixed_offset(self._tz, first_year, last_year) is not None
         # The time line the arrays live on: the calendar zone when its offset is fixed (results
         # come out ready to return), UTC otherwise (elapsed time stays right across DST).
-        self._wtz: tzinfo = self._tz if self._fixed else _UTC
+        self._wtz: tzinfo = self._tz if self._fixed else UTC
         self._lo = self._local_midnight(date(first_year, 1, 1), self._wtz)
         self._hi = self._local_midnight(date(last_year + 1, 1, 1), self._wtz)
         self._starts: list[datetime] = []
@@ -287,15 +285,9 @@ class WorkCalendar:
         """Whether the instant lies inside working time (a window's end is outside it)."""
         if self._mode == "clock":
             return True
-        instant = _require_aware(at, "at").astimezone(_UTC)
-        local_day = instant.astimezone(self._tz).date()
-        # The day before too: its intervals never end after midnight, but DST shifts can move
-        # a local midnight relative to UTC, so looking at one more day costs little and is safe.
-        for day in (local_day - _DAY, local_day):
-            for start, end in self._utc_intervals(day):
-                if start <= instant < end:
-                    return True
-        return False
+        instant = _require_aware(at, "at").astimezone(UTC)
+        day = instant.astimezone(self._tz).date()
+        return any(start <= instant < end for start, end in self._utc_intervals(day))
 
     # ----------------------------------------------------------------- arithmetic
 
@@ -326,8 +318,7 @@ class WorkCalendar:
             if amount > _ZERO:
                 target = worked + amount
                 if target <= total:
-                    # The interval where the target is reached; deadlines lie a few intervals
-                    # ahead, but a full bisect is as fast as a bounded one plus its check.
+                    # Every interval before `index` ends before the target: search from it.
                     k = bisect_left(cum_end, target, index)
                     append(starts[k] + (target - cum[k]))
                 else:
@@ -352,7 +343,7 @@ class WorkCalendar:
             if start.tzinfo is end.tzinfo is self._tz and self._fixed:
                 elapsed = end - start  # wall-clock difference is elapsed time in a fixed zone
             else:
-                elapsed = end.astimezone(_UTC) - start.astimezone(_UTC)
+                elapsed = end.astimezone(UTC) - start.astimezone(UTC)
             return max(elapsed, _ZERO)
         wtz = self._wtz
         s = start.astimezone(wtz)
@@ -410,7 +401,7 @@ class WorkCalendar:
                     # Wall-clock arithmetic, then (outside fixed zones) the exact UTC instant.
                     begin, finish = midnight + offset_start, midnight + offset_end
                     if not fixed:
-                        begin, finish = begin.astimezone(_UTC), finish.astimezone(_UTC)
+                        begin, finish = begin.astimezone(UTC), finish.astimezone(UTC)
                     if finish <= begin:
                         continue
                     if ends and ends[-1] >= begin:  # touching intervals (whole days) merge
@@ -462,7 +453,7 @@ class WorkCalendar:
             else:
                 return results
             results = []
-        base = start.astimezone(_UTC)
+        base = start.astimezone(UTC)
         for amount in amounts:
             if amount < _ZERO:
                 raise ValueError("时长不能为负数")
@@ -476,8 +467,8 @@ class WorkCalendar:
         midnight = datetime(day.year, day.month, day.day, tzinfo=self._tz)
         result = []
         for offset_start, offset_end in spans:
-            begin = (midnight + offset_start).astimezone(_UTC)
-            finish = (midnight + offset_end).astimezone(_UTC)
+            begin = (midnight + offset_start).astimezone(UTC)
+            finish = (midnight + offset_end).astimezone(UTC)
             if begin < finish:
                 result.append((begin, finish))
         return result
@@ -496,8 +487,8 @@ class WorkCalendar:
     ) -> tuple[datetime | None, timedelta]:
         """Step day by day from t. Returns (result, _ZERO), or (None, remaining) if ``stop`` is
         reached first."""
-        t = t.astimezone(_UTC)
-        stop = None if stop is None else stop.astimezone(_UTC)
+        t = t.astimezone(UTC)
+        stop = None if stop is None else stop.astimezone(UTC)
         for begin, finish in self._intervals_from(t):
             if stop is not None and begin >= stop:
                 break
@@ -531,7 +522,7 @@ class WorkCalendar:
         return result.astimezone(self._tz)
 
     def _walk_between(self, start: datetime, end: datetime) -> timedelta:
-        start, end = start.astimezone(_UTC), end.astimezone(_UTC)
+        start, end = start.astimezone(UTC), end.astimezone(UTC)
         total = _ZERO
         for begin, finish in self._intervals_from(start):
             if begin >= end:
@@ -552,8 +543,7 @@ def _require_aware(value: datetime, what: str) -> datetime:
 def format_year(calendar: WorkCalendar, year: int) -> str:
     """The `kefu calendar show YEAR` text: one line per override, sorted, trailing newline."""
     lines = [
-        f"{o.day.isoformat()} {o.kind} {o.name}".rstrip()
-        for o in calendar.overrides_for_year(year)
+        f"{o.day.isoformat()} {o.kind} {o.name}".rstrip() for o in calendar.overrides_for_year(year)
     ]
     return "".join(line + "\n" for line in lines)
 
@@ -584,9 +574,7 @@ def parse_year_text(text: str) -> tuple[list[DayOverride], list[ParseError]]:
             continue
         fields = line.split(maxsplit=2)
         if len(fields) < 2:
-            errors.append(
-                ParseError(number, raw, "格式错误,应为“YYYY-MM-DD holiday|workday 名称”")
-            )
+            errors.append(ParseError(number, raw, "格式错误,应为“YYYY-MM-DD holiday|workday 名称”"))
             continue
         day_text, kind = fields[0], fields[1]
         name = fields[2].strip() if len(fields) > 2 else ""

@@ -36,7 +36,9 @@ def _chinese(name: str) -> str:
         return HOLIDAY_NAMES_ZH[name]
     except KeyError:
         # A new chinese_calendar release added a holiday: fail loudly rather than seed English.
-        raise KeyError(f"chinese_calendar 的节日名称未翻译:{name!r},请补充 HOLIDAY_NAMES_ZH") from None
+        raise KeyError(
+            f"chinese_calendar 的节日名称未翻译:{name!r},请补充 HOLIDAY_NAMES_ZH"
+        ) from None
 
 
 @lru_cache(maxsize=1)

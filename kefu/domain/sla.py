@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -44,8 +44,6 @@ COMPLAINT_CATEGORIES: dict[str, str] = {
 CALENDAR_CLOCK = "clock"
 CALENDAR_WORKING_DAYS = "working_days"
 CALENDAR_BUSINESS_HOURS = "business_hours"
-
-_UTC = timezone.utc
 
 
 class NoPolicyError(LookupError):
@@ -474,7 +472,7 @@ def progress_callback_due(received_at: datetime, hours: float = 2) -> datetime:
     """
     if received_at.tzinfo is None or received_at.utcoffset() is None:
         raise ValueError("受理时间必须带时区")
-    due = received_at.astimezone(_UTC) + timedelta(hours=hours)
+    due = received_at.astimezone(UTC) + timedelta(hours=hours)
     return due.astimezone(received_at.tzinfo)
 
 
