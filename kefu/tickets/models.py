@@ -185,6 +185,8 @@ class Ticket(models.Model):
     calendar_warning = models.CharField(_("日历提示"), max_length=200, blank=True)
     # the deadline that matters now: reply until replied, then resolution until resolved
     next_due_at = models.DateTimeField(_("最近截止"), null=True, blank=True)
+    # the next warning or due instant to check; the reconcile job scans this index only
+    next_alert_at = models.DateTimeField(null=True, blank=True, editable=False)
     first_responded_at = models.DateTimeField(_("首次响应时间"), null=True, blank=True)
     replied_at = models.DateTimeField(_("回复时间"), null=True, blank=True)
     resolved_at = models.DateTimeField(_("解决时间"), null=True, blank=True)
@@ -198,6 +200,7 @@ class Ticket(models.Model):
             models.Index(fields=["team", "is_open", "next_due_at"], name="ticket_team_due"),
             models.Index(fields=["is_open", "next_due_at"], name="ticket_open_due"),
             models.Index(fields=["received_at"], name="ticket_received"),
+            models.Index(fields=["next_alert_at"], name="ticket_next_alert", condition=models.Q(is_open=True)),
             models.Index(fields=["customer", "-received_at"], name="ticket_customer"),
         ]
         verbose_name = _("工单")

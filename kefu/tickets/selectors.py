@@ -7,10 +7,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Count, F, Q, QuerySet
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 
 from kefu.accounts.models import Team, User
 from kefu.accounts.permissions import SUPERVISORS, TICKET_HANDLERS, has_role
@@ -22,6 +24,7 @@ from .models import (
     Channel,
     ComplaintCategory,
     ComplaintReport,
+    IdempotencyKey,
     Kind,
     Priority,
     Scope,
@@ -129,6 +132,12 @@ def ticket_page_get(number: str) -> Ticket | None:
     )
 
 
+def ticket_for_idempotency_key(user: User, key: str) -> Ticket | None:
+    """The work order an earlier submit of the same intake form created, if any."""
+    row = IdempotencyKey.objects.filter(owner=user, key=key).select_related("ticket").first()
+    return row.ticket if row is not None else None
+
+
 def my_open_tickets(user: User) -> QuerySet[Ticket]:
     return (
         Ticket.objects.filter(assignee=user, is_open=True)
@@ -159,11 +168,11 @@ def callbacks_open(*, user: User, everyone: bool = False) -> QuerySet[Callback]:
 
 
 def callbacks_with_state(callbacks: Iterable[Callback], now: datetime | None = None) -> list[Callback]:
-    """Sets `due_state` (ok / warn in the last half hour / overdue) and a masked phone on each."""
+    """Sets `warn_at` (at the usual warning ratio of the promised period) and `due_state`."""
     now = now or timezone.now()
     out = []
     for cb in callbacks:
-        warn = cb.due_at - (cb.due_at - cb.created_at) * 0.25 if cb.created_at else None
+        warn = cb.created_at + (cb.due_at - cb.created_at) * settings.KEFU_SLA_WARN_RATIO if cb.created_at else None
         cb.warn_at = warn  # type: ignore[attr-defined]
         cb.due_state = due_state(cb.due_at, warn, now)  # type: ignore[attr-defined]
         out.append(cb)
@@ -253,10 +262,11 @@ def team_agents(teams: Sequence[Team] | QuerySet[Team], now: datetime | None = N
     return (
         User.objects.filter(team__in=teams, is_active=True)
         .annotate(
-            open_count=Count("assigned_tickets", filter=Q(assigned_tickets__is_open=True)),
+            open_count=Count("assigned_tickets", filter=Q(assigned_tickets__is_open=True), distinct=True),
             overdue_count=Count(
                 "assigned_tickets",
                 filter=Q(assigned_tickets__is_open=True, assigned_tickets__next_due_at__lt=now),
+                distinct=True,
             ),
             callbacks_open=Count("callbacks", filter=Q(callbacks__state=Callback.State.OPEN), distinct=True),
         )
@@ -268,61 +278,61 @@ def team_agents(teams: Sequence[Team] | QuerySet[Team], now: datetime | None = N
 # --- timeline -----------------------------------------------------------------------------------
 
 ACTION_LABELS = {
-    "created": "受理工单",
-    "assigned": "分派",
-    "status": "状态变更",
-    "updated": "修改工单",
-    "deadlines": "时限重新计算",
-    "transferred": "转交部门",
-    "reply": "回复客户",
-    "note": "内部备注",
-    "escalated": "升级",
-    "attachment": "上传附件",
-    "callback_promised": "承诺回电",
-    "callback_attempt": "回电未接通",
-    "callback_done": "完成回电",
-    "callback_cancelled": "取消回电",
-    "callback_overdue": "回电逾期",
-    "sla_warning": "时限预警",
-    "sla_breach": "时限超时",
-    "complaint_report": "填写投诉报告",
-    "complaint_verified": "经理核实投诉报告",
-    "complaint_unverified": "撤销投诉报告核实",
+    "created": _l("受理工单"),
+    "assigned": _l("分派"),
+    "status": _l("状态变更"),
+    "updated": _l("修改工单"),
+    "deadlines": _l("时限重新计算"),
+    "transferred": _l("转交部门"),
+    "reply": _l("回复客户"),
+    "note": _l("内部备注"),
+    "escalated": _l("升级"),
+    "attachment": _l("上传附件"),
+    "callback_promised": _l("承诺回电"),
+    "callback_attempt": _l("回电未接通"),
+    "callback_done": _l("完成回电"),
+    "callback_cancelled": _l("取消回电"),
+    "callback_overdue": _l("回电逾期"),
+    "sla_warning": _l("时限预警"),
+    "sla_breach": _l("时限超时"),
+    "complaint_report": _l("填写投诉报告"),
+    "complaint_verified": _l("经理核实投诉报告"),
+    "complaint_unverified": _l("撤销投诉报告核实"),
 }
 
 FIELD_LABELS = {
-    "status": "状态",
-    "kind": "类型",
-    "channel": "渠道",
-    "priority": "优先级",
-    "scope": "协调范围",
-    "complaint_category": "投诉类别",
-    "policy": "时限策略",
-    "first_response_due_at": "首次响应截止",
-    "reply_due_at": "回复截止",
-    "resolution_due_at": "解决截止",
-    "special_due_at": "指定回复时间",
-    "received_at": "受理时间",
-    "subject": "摘要",
-    "description": "详细描述",
-    "order_no": "订单号",
-    "product_model": "产品型号",
-    "contact_phone": "联系电话",
-    "assignee": "处理人",
-    "escalated_to": "升级至",
-    "department_name": "协办部门",
-    "due_at": "截止时间",
-    "retry_at": "下次重试",
-    "outcome": "回电结果",
-    "reason": "回电原因",
-    "clock": "时限",
-    "responsibility": "责任归属",
-    "responsible_staff": "责任员工",
-    "major": "重大投诉",
-    "apologised": "已致歉",
-    "verified": "已核实",
-    "name": "文件名",
-    "size": "大小",
+    "status": _l("状态"),
+    "kind": _l("类型"),
+    "channel": _l("渠道"),
+    "priority": _l("优先级"),
+    "scope": _l("协调范围"),
+    "complaint_category": _l("投诉类别"),
+    "policy": _l("时限策略"),
+    "first_response_due_at": _l("首次响应截止"),
+    "reply_due_at": _l("回复截止"),
+    "resolution_due_at": _l("解决截止"),
+    "special_due_at": _l("指定回复时间"),
+    "received_at": _l("受理时间"),
+    "subject": _l("摘要"),
+    "description": _l("详细描述"),
+    "order_no": _l("订单号"),
+    "product_model": _l("产品型号"),
+    "contact_phone": _l("联系电话"),
+    "assignee": _l("处理人"),
+    "escalated_to": _l("升级至"),
+    "department_name": _l("协办部门"),
+    "due_at": _l("截止时间"),
+    "retry_at": _l("下次重试"),
+    "outcome": _l("回电结果"),
+    "reason": _l("回电原因"),
+    "clock": _l("时限"),
+    "responsibility": _l("责任归属"),
+    "responsible_staff": _l("责任员工"),
+    "major": _l("重大投诉"),
+    "apologised": _l("已致歉"),
+    "verified": _l("已核实"),
+    "name": _l("文件名"),
+    "size": _l("大小"),
 }
 # ids shown through another key, or internal
 SKIP_KEYS = frozenset({"number", "department", "callback", "attachment", "first_response_warn_at",
@@ -446,7 +456,7 @@ class _Formatter:
                     a_text = _("未分派") if key == "assignee" else "—"
                 if key in before and b is None:
                     b_text = _("未分派") if key == "assignee" else "—"
-            label = _(FIELD_LABELS.get(key, key))
+            label = str(FIELD_LABELS.get(key, key))
             out.append(Change(label=label, before=b_text, after=a_text, had_before=key in before))
         return out
 
@@ -460,7 +470,7 @@ def ticket_timeline(ticket: Ticket, *, masked: bool = True) -> list[TimelineEntr
             at=ev.at,
             who=ev.actor_label or _("系统"),
             action=ev.action,
-            label=_(ACTION_LABELS.get(ev.action, ev.action)),
+            label=str(ACTION_LABELS.get(ev.action, ev.action)),
             changes=fmt.changes(ev),
             body=ev.body,
             public=ev.public,

@@ -132,6 +132,8 @@ def _save(ticket: Ticket) -> None:
     ticket.is_open = ticket.status in OPEN_STATUSES
     ticket.priority_rank = PRIORITY_RANK.get(ticket.priority, 2)
     ticket.next_due_at = sla.next_due(ticket)
+    upcoming = sla.sla_upcoming(ticket)
+    ticket.next_alert_at = upcoming[0] if upcoming else None
     ticket.save()
     _schedule_sla_checks(ticket)
 

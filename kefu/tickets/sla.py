@@ -244,29 +244,24 @@ def sla_check_ticket(*, ticket_id: int, now: datetime | None = None, worker: str
         if not running or due_at is None:
             continue
         if due_at <= now:
-            raised += sla_raise(
-                ticket=ticket, clock=clock, level="breach", due_at=due_at, worker=worker
-            )
+            raised += sla_raise(ticket=ticket, clock=clock, level="breach", due_at=due_at, worker=worker)
         elif warn_at is not None and warn_at <= now:
-            raised += sla_raise(
-                ticket=ticket, clock=clock, level="warning", due_at=due_at, worker=worker
-            )
+            raised += sla_raise(ticket=ticket, clock=clock, level="warning", due_at=due_at, worker=worker)
+    # advance the scan marker past what was just checked (compare-and-swap: a concurrent save wins)
+    later = [t for t in sla_upcoming(ticket) if t > now]
+    Ticket.objects.filter(pk=ticket.pk, next_alert_at=ticket.next_alert_at).update(
+        next_alert_at=later[0] if later else None
+    )
     return raised
 
 
 def sla_reconcile(*, now: datetime | None = None, worker: str = "", limit: int = 5000) -> int:
-    """Finds open tickets with a passed warning time and checks them: nothing is missed after a restart."""
-    from django.db.models import Q
-
+    """Checks open tickets whose next warning or due instant has passed: nothing is missed after a
+    restart or a lost task, and tickets already dealt with are not scanned again."""
     now = now or timezone.now()
-    due = (
-        Q(reply_warn_at__lte=now, replied_at__isnull=True)
-        | Q(
-            first_response_warn_at__lte=now,
-            first_responded_at__isnull=True,
-            replied_at__isnull=True,
-        )
-        | Q(resolution_warn_at__lte=now)
+    ids = list(
+        Ticket.objects.filter(is_open=True, next_alert_at__lte=now)
+        .order_by("next_alert_at")
+        .values_list("pk", flat=True)[:limit]
     )
-    ids = list(Ticket.objects.filter(is_open=True).filter(due).values_list("pk", flat=True)[:limit])
     return sum(sla_check_ticket(ticket_id=i, now=now, worker=worker) for i in ids)

@@ -57,3 +57,14 @@ def test_replied_ticket_raises_no_reply_breach(ticket, alice):
     with time_machine.travel(NOW + timedelta(hours=30), tick=False):
         sla_reconcile()
     assert not SlaAlert.objects.filter(ticket=ticket, clock="reply").exists()
+
+
+def test_reconcile_does_not_rescan_a_ticket_it_has_dealt_with(ticket):
+    from kefu.tickets.models import Ticket
+
+    with time_machine.travel(NOW + timedelta(hours=25), tick=False):
+        assert sla_reconcile() > 0
+        ticket.refresh_from_db()
+        assert ticket.next_alert_at > NOW + timedelta(hours=25)  # the resolution clock comes next
+        assert not Ticket.objects.filter(is_open=True, next_alert_at__lte=NOW + timedelta(hours=25)).exists()
+        assert sla_reconcile() == 0
