@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import transaction
 
 from kefu.domain import sla as engine
@@ -87,7 +88,7 @@ def seed_policies() -> int:
                 "first_response_hours": p.first_response_hours,
                 "reply_hours": p.reply_hours,
                 "resolution_hours": p.resolution_hours,
-                "warn_ratio": p.warn_ratio,
+                "warn_ratio": settings.KEFU_SLA_WARN_RATIO,
                 "priority_order": p.priority_order,
             },
         )
