@@ -38,5 +38,11 @@ if [[ ! -x "$CHROMIUM" ]]; then
     [[ -x "$CHROMIUM" ]] || { log "ERROR: $CHROMIUM still missing after install"; exit 1; }
 fi
 
+# A Chinese font so that pages and screenshots show characters, not boxes (best effort).
+if command -v fc-list >/dev/null && [[ -z "$(fc-list :lang=zh 2>/dev/null | head -n 1)" ]]; then
+    sudo=(); [[ $EUID -eq 0 ]] || sudo=(sudo -n)
+    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -q fonts-wqy-microhei >&2 || log "no Chinese font installed"
+fi
+
 # Debian's launcher script emits a harmless shell warning on stderr; hide it.
 "$CHROMIUM" --version 2>/dev/null
