@@ -153,6 +153,8 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# serve straight from the installed packages too, so a run without collectstatic still has its assets
+WHITENOISE_USE_FINDERS = True
 STATIC_ROOT = Path(env("STATIC_ROOT", str(DATA_DIR / "static")))
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(DATA_DIR / "media")))

@@ -8,6 +8,12 @@ import pytest
 from kefu.accounts.models import Role, Team, User
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):  # noqa: ANN001
+    """Argon2 costs ~0.5 s a user on this machine; tests that check hashing ask for it themselves."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def config(db):  # noqa: ANN001
     from kefu.core.seed import seed_all

@@ -16,12 +16,16 @@ class LoginForm(AuthenticationForm):
     username = forms.CharField(
         label=gettext_lazy("用户名"),
         max_length=150,
-        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username", "id": "login-username"}),
+        widget=forms.TextInput(
+            attrs={"autofocus": True, "autocomplete": "username", "id": "login-username"}
+        ),
     )
     password = forms.CharField(
         label=gettext_lazy("密码"),
         strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "id": "login-password"}),
+        widget=forms.PasswordInput(
+            attrs={"autocomplete": "current-password", "id": "login-password"}
+        ),
     )
 
     error_messages = {

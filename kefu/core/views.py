@@ -22,10 +22,14 @@ PER_PAGE = 25
 
 
 def paginate(
-    request: HttpRequest, items: QuerySet[Any] | list[Any], per_page: int = PER_PAGE
+    request: HttpRequest,
+    items: QuerySet[Any] | list[Any],
+    per_page: int = PER_PAGE,
+    param: str = "page",
 ) -> Page:
-    """The requested page; a bad or too-high page number gives the nearest real page."""
-    return Paginator(items, per_page).get_page(request.GET.get("page"))
+    """The requested page (`?page=`, or `param` when a page has two lists); a bad or too-high
+    page number gives the nearest real page."""
+    return Paginator(items, per_page).get_page(request.GET.get(param))
 
 
 def apply_errors(exc: ValidationError, *form_list: forms.Form) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -27,14 +29,19 @@ class CustomerForm(forms.Form):
     phone2 = forms.CharField(label=_("备用电话"), required=False, max_length=40)
     email = forms.CharField(label=_("邮箱"), required=False, max_length=254)
     customer_class = forms.ChoiceField(
-        label=_("客户类别"), choices=CustomerClass.choices, initial=CustomerClass.NORMAL, required=False
+        label=_("客户类别"),
+        choices=CustomerClass.choices,
+        initial=CustomerClass.NORMAL,
+        required=False,
     )
     member_no = forms.CharField(label=_("会员号"), required=False, max_length=32)
     organisation = forms.CharField(label=_("单位"), required=False, max_length=120)
     id_number = forms.CharField(label=_("证件号"), required=False, max_length=32)
-    notes = forms.CharField(label=_("备注"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    notes = forms.CharField(
+        label=_("备注"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
-    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("auto_id", "customer-%s")
         super().__init__(*args, **kwargs)
         self.fields["phone"].widget.attrs.update({"inputmode": "tel", "autocomplete": "off"})
@@ -48,7 +55,7 @@ class CustomerCreateForm(CustomerForm):
 class CustomerEditForm(CustomerForm):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 
-    def __init__(self, *args, masked: dict[str, str] | None = None, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, masked: dict[str, str] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # CUS-2: a role that sees masked numbers edits them blind: empty means "unchanged"
         for field, shown in (masked or {}).items():

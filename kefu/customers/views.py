@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -18,11 +19,15 @@ from kefu.core.services import StaleVersion
 from kefu.core.views import apply_errors, paginate
 
 from . import services
-from .forms import SENSITIVE_FIELDS, CustomerCreateForm, CustomerEditForm, CustomerSearchForm, RevealForm
+from .forms import (
+    SENSITIVE_FIELDS,
+    CustomerCreateForm,
+    CustomerEditForm,
+    CustomerSearchForm,
+    RevealForm,
+)
 from .models import Customer
 from .selectors import customer_search
-
-STALE_MESSAGE = "此客户资料已被他人修改,请刷新后重试"
 
 
 def _masked(user: Any, customer: Customer) -> dict[str, str]:
@@ -44,7 +49,9 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     return render(request, "customers/list.html", {"form": form, "page": page, "query": query})
 
 
-def _detail_context(request: HttpRequest, customer: Customer, revealed: dict[str, str] | None = None) -> dict[str, Any]:
+def _detail_context(
+    request: HttpRequest, customer: Customer, revealed: dict[str, str] | None = None
+) -> dict[str, Any]:
     from kefu.tickets.selectors import tickets_with_due_state
 
     tickets = customer.tickets.select_related("assignee", "team").order_by("-received_at")
@@ -60,6 +67,7 @@ def _detail_context(request: HttpRequest, customer: Customer, revealed: dict[str
         "can_reveal": may_reveal(request.user) and not unmasked,  # type: ignore[arg-type]
         "page": page,
         "open_count": customer.tickets.filter(is_open=True).count(),
+        "now": timezone.now(),
     }
 
 
@@ -82,7 +90,9 @@ def customer_reveal(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("请选择要查看的号码"))
         return redirect("customers:detail", pk=pk)
     field = form.cleaned_data["field"]
-    value = services.customer_reveal(by=request.user, customer=customer, field=field, reason=form.cleaned_data["reason"])  # type: ignore[arg-type]
+    value = services.customer_reveal(
+        by=request.user, customer=customer, field=field, reason=form.cleaned_data["reason"]
+    )  # type: ignore[arg-type]
     context = _detail_context(request, customer, revealed={field: value})
     return render(request, "customers/detail.html", context)
 
@@ -115,7 +125,10 @@ def customer_create(request: HttpRequest) -> HttpResponse:
     for c in duplicates:
         c.shown_phone = services.phone_for(request.user, c.phone)  # type: ignore[attr-defined,arg-type]
     return render(
-        request, "customers/form.html", {"form": form, "duplicates": duplicates, "creating": True}, status=status
+        request,
+        "customers/form.html",
+        {"form": form, "duplicates": duplicates, "creating": True},
+        status=status,
     )
 
 
@@ -123,7 +136,7 @@ def customer_create(request: HttpRequest) -> HttpResponse:
 def customer_edit(request: HttpRequest, pk: int) -> HttpResponse:
     customer = get_object_or_404(Customer, pk=pk)
     blind = not sees_unmasked(request.user)  # type: ignore[arg-type]
-    masked = {f: v for f, v in _masked(request.user, customer).items()} if blind else None
+    masked = _masked(request.user, customer) if blind else None
     status = 200
     if request.method == "POST":
         form = CustomerEditForm(request.POST, masked=masked)
@@ -145,7 +158,7 @@ def customer_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 fresh["version"] = str(exc.current_version)
                 form = CustomerEditForm(fresh, masked=masked)
                 form.is_valid()
-                form.add_error(None, _(STALE_MESSAGE))
+                form.add_error(None, _("此客户资料已被他人修改,请刷新后重试"))
                 customer.refresh_from_db()
                 status = 409
             except ValidationError as exc:
@@ -164,5 +177,8 @@ def customer_edit(request: HttpRequest, pk: int) -> HttpResponse:
         initial["version"] = customer.version
         form = CustomerEditForm(initial=initial, masked=masked)
     return render(
-        request, "customers/form.html", {"form": form, "customer": customer, "creating": False}, status=status
+        request,
+        "customers/form.html",
+        {"form": form, "customer": customer, "creating": False},
+        status=status,
     )

@@ -6,12 +6,12 @@ one transaction) and render. Times are ISO 8601 in the local zone (+08:00).
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+import json
+from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import F, Q, QuerySet
+from django.db import connection, transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -25,6 +25,7 @@ from kefu.accounts.api_auth import (
     expected_version,
     invalid_cursor,
     local_iso,
+    local_zone,
     parse_instant,
 )
 from kefu.accounts.models import Team, User
@@ -535,13 +536,14 @@ def ticket_create(
     return Status(201, body)
 
 
-# --- list -------------------------------------------------------------------------------------
-
-LIST_VALUES = (
-    "id", "number", "kind", "channel", "priority", "status", "subject", "received_at",
-    "reply_due_at", "next_due_at", "is_open", "version", "customer_id", "customer__name",
-    "assignee__employee_no", "assignee__display_name", "assignee__username", "team__code",
-)  # fmt: skip
+# --- list: the hot path ---------------------------------------------------------------------------
+#
+# GET /api/tickets is the endpoint integrations poll and the one benchmarked (1,000,000 tickets on
+# PostgreSQL against a bare Django view). Measured here, building and compiling the equivalent
+# ORM query cost more CPU than running it, and Django's timestamptz loader ~5 us a value; so the
+# page is read with one hand-written SELECT: plain columns, times as whole epoch seconds (shown at
+# second precision anyway), the keyset value as the database's own text (exact, no parsing).
+# Filters are fixed fragments with parameters, never user text in the SQL.
 
 
 def _choice(value: str | None, choices: list[str], field: str) -> str | None:
@@ -554,45 +556,111 @@ def _choice(value: str | None, choices: list[str], field: str) -> str | None:
     return value
 
 
-def _filtered(request: HttpRequest, f: TicketFilters) -> tuple[QuerySet[Ticket], bool]:
-    qs = Ticket.objects.all()
+# the allowed values of the choice filters (enum .values builds a new list on every access)
+LIST_CHOICES = (
+    ("status", TicketStatus.values),
+    ("kind", Kind.values),
+    ("channel", Channel.values),
+)
+
+
+def _like(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+class _ListSql:
+    """The SELECT behind the list, for SQLite and PostgreSQL (the two databases kefu supports)."""
+
+    def __init__(self) -> None:
+        qn = connection.ops.quote_name
+        self.pg = connection.vendor == "postgresql"
+        self.ticket = qn(Ticket._meta.db_table)
+        self.customer = qn(Customer._meta.db_table)
+        self.user = qn(User._meta.db_table)
+        self.team = qn(Team._meta.db_table)
+        self.where: list[str] = []
+        self.params: list[Any] = []
+
+    def epoch(self, column: str) -> str:
+        if self.pg:
+            return f"CAST(FLOOR(EXTRACT(EPOCH FROM t.{column})) AS BIGINT)"
+        return f"CAST(strftime('%%s', t.{column}) AS INTEGER)"
+
+    def instant(self, value: datetime) -> Any:
+        return connection.ops.adapt_datetimefield_value(value)
+
+    def add(self, fragment: str, *params: Any) -> None:
+        self.where.append(fragment)
+        self.params.extend(params)
+
+    def rows(
+        self, extra: list[str], extra_params: list[Any], order: str, n: int, now: datetime
+    ) -> list[tuple[Any, ...]]:
+        # as text: exact (microseconds), and no datetime parsing for a value only the cursor uses
+        due_text = "CAST(t.next_due_at AS TEXT)"
+        where = " AND ".join(self.where + extra) or "1=1"
+        sql = (
+            "SELECT t.id, t.number, t.kind, t.channel, t.priority, t.status, t.subject, "
+            f"{self.epoch('received_at')}, {self.epoch('reply_due_at')}, {self.epoch('next_due_at')}, "
+            f"{due_text}, t.is_open, t.version, t.customer_id, c.name, "
+            "u.employee_no, u.display_name, u.username, tm.code, "
+            "CASE WHEN t.is_open = %s AND t.next_due_at < %s THEN 1 ELSE 0 END "
+            f"FROM {self.ticket} t "
+            f"INNER JOIN {self.customer} c ON c.id = t.customer_id "
+            f"LEFT OUTER JOIN {self.user} u ON u.id = t.assignee_id "
+            f"LEFT OUTER JOIN {self.team} tm ON tm.id = t.team_id "
+            f"WHERE {where} ORDER BY {order} LIMIT %s"
+        )
+        params = [True, self.instant(now), *self.params, *extra_params, n]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+
+    def cast_due(self) -> str:
+        return "CAST(%s AS TIMESTAMP WITH TIME ZONE)" if self.pg else "%s"
+
+
+def _list_query(request: HttpRequest, f: TicketFilters) -> tuple[_ListSql, bool]:
+    """The filters as SQL conditions; True when the order is "nearest deadline first"."""
+    sql = _ListSql()
     errors: dict[str, list[str]] = {}
-    for field, choices in (
-        ("status", TicketStatus.values),
-        ("kind", Kind.values),
-        ("channel", Channel.values),
-    ):
+    for field, choices in LIST_CHOICES:
         try:
             value = _choice(getattr(f, field), choices, field)
         except ValidationError as exc:
             _merge(errors, exc)
             continue
         if value:
-            qs = qs.filter(**{field: value})
+            sql.add(f"t.{field} = %s", value)
     if f.assignee:
         if f.assignee == "me":
-            qs = qs.filter(assignee_id=api_user(request).pk)
+            sql.add("t.assignee_id = %s", api_user(request).pk)
         elif f.assignee == "none":
-            qs = qs.filter(assignee__isnull=True)
+            sql.add("t.assignee_id IS NULL")
         else:
             pk = User.objects.filter(employee_no=f.assignee).values_list("pk", flat=True).first()
             if pk is None:
                 errors.setdefault("assignee", []).append(
                     _("找不到工号为 %(no)s 的员工") % {"no": f.assignee}
                 )
-            qs = qs.filter(assignee_id=pk)
+            sql.add("t.assignee_id = %s", pk)
     if f.team:
         pk = Team.objects.filter(code=f.team).values_list("pk", flat=True).first()
         if pk is None:
             errors.setdefault("team", []).append(
                 _("找不到代码为 %(code)s 的班组") % {"code": f.team}
             )
-        qs = qs.filter(team_id=pk)
+        sql.add("t.team_id = %s", pk)
     if f.overdue:
-        qs = qs.filter(is_open=True, next_due_at__lt=timezone.now())
+        sql.add("t.is_open = %s AND t.next_due_at < %s", True, sql.instant(timezone.now()))
     if f.q and f.q.strip():
-        q = f.q.strip()
-        qs = qs.filter(Q(number__icontains=q) | Q(subject__icontains=q))
+        pattern = _like(f.q.strip())
+        sql.add(
+            "(UPPER(t.number) LIKE UPPER(%s) ESCAPE '\\' OR UPPER(t.subject) LIKE UPPER(%s) ESCAPE '\\')",
+            pattern,
+            pattern,
+        )
     for field in ("received_from", "received_to"):
         raw = getattr(f, field)
         try:
@@ -603,88 +671,132 @@ def _filtered(request: HttpRequest, f: TicketFilters) -> tuple[QuerySet[Ticket],
         if instant is None:
             continue
         if field == "received_from":
-            qs = qs.filter(received_at__gte=instant)
+            sql.add("t.received_at >= %s", sql.instant(instant))
         elif len(raw.strip()) == 10:  # a bare date: the whole day counts
-            qs = qs.filter(received_at__lt=instant + timedelta(days=1))
+            sql.add("t.received_at < %s", sql.instant(instant + timedelta(days=1)))
         else:
-            qs = qs.filter(received_at__lte=instant)
+            sql.add("t.received_at <= %s", sql.instant(instant))
     if errors:
         raise ValidationError(errors)
-    by_due = bool(f.overdue or f.assignee)
-    return qs, by_due
+    return sql, bool(f.overdue or f.assignee)
 
 
-def _after_cursor(
-    qs: QuerySet[Ticket], cursor: dict[str, Any] | None, by_due: bool, overdue: bool
-) -> QuerySet[Ticket]:
+def _due_after(cursor: dict[str, Any] | None) -> tuple[str | None, int] | None:
+    """(next_due_at as the database wrote it, id) of the previous page's last row."""
     if cursor is None:
-        return qs
-    order, last_id = cursor.get("o"), cursor.get("i")
-    if not isinstance(last_id, int) or order != ("due" if by_due else "id"):
+        return None
+    last_id, due = cursor.get("i"), cursor.get("d")
+    if cursor.get("o") != "due" or not isinstance(last_id, int):
         raise invalid_cursor()
-    if not by_due:
-        return qs.filter(id__lt=last_id)
-    raw_due = cursor.get("d")
-    if raw_due is None:
-        return qs.filter(next_due_at__isnull=True, id__gt=last_id)
+    if due is None:
+        return None, last_id
+    if not isinstance(due, str) or len(due) > 40:
+        raise invalid_cursor()
     try:
-        due = datetime.fromisoformat(raw_due)
-    except (TypeError, ValueError):
+        datetime.fromisoformat(due)
+    except ValueError:
         raise invalid_cursor() from None
-    # written so that `next_due_at >= due` can be an index range condition
-    after = Q(next_due_at__gte=due) & (Q(next_due_at__gt=due) | Q(id__gt=last_id))
-    if not overdue:
-        after |= Q(next_due_at__isnull=True)  # nulls sort last
-    return qs.filter(after)
+    return due, last_id
+
+
+def _rows_by_due(
+    sql: _ListSql, cursor: dict[str, Any] | None, n: int, overdue: bool, now: datetime
+) -> list[tuple[Any, ...]]:
+    """Up to n rows ordered by (next_due_at, id), rows without a deadline last.
+
+    Read in two index-ordered parts instead of one sort: rows with a deadline are always open
+    (kefu.tickets.sla.next_due gives closed tickets none), so `is_open` lets PostgreSQL walk the
+    (assignee|team, is_open, next_due_at) indexes in order and stop after n rows; the rows
+    without a deadline follow in id order.
+    """
+    after = _due_after(cursor)
+    rows: list[tuple[Any, ...]] = []
+    if after is None or after[0] is not None:
+        # (with `overdue` the filter already says so; repeating it skews the planner's estimates)
+        extra = [] if overdue else ["t.is_open = %s AND t.next_due_at IS NOT NULL"]
+        params: list[Any] = [] if overdue else [True]
+        if after is not None:
+            due = sql.cast_due()
+            # `next_due_at >= due` is the index range; the OR only breaks ties
+            extra.append(f"t.next_due_at >= {due} AND (t.next_due_at > {due} OR t.id > %s)")
+            params += [after[0], after[0], after[1]]
+        rows = sql.rows(extra, params, "t.next_due_at, t.id", n, now)
+    if len(rows) < n and not overdue:  # overdue rows all have a deadline
+        extra, params = ["t.next_due_at IS NULL"], []
+        if after is not None and after[0] is None:
+            extra.append("t.id > %s")
+            params.append(after[1])
+        rows += sql.rows(extra, params, "t.id", n - len(rows), now)
+    return rows
+
+
+def _rows_by_id(
+    sql: _ListSql, cursor: dict[str, Any] | None, n: int, now: datetime
+) -> list[tuple[Any, ...]]:
+    extra, params = [], []
+    if cursor is not None:
+        last_id = cursor.get("i")
+        if cursor.get("o") != "id" or not isinstance(last_id, int):
+            raise invalid_cursor()
+        extra, params = ["t.id < %s"], [last_id]
+    return sql.rows(extra, params, "t.id DESC", n, now)
+
+
+def _item(r: tuple[Any, ...], zone: tzinfo) -> dict[str, Any]:
+    received, reply_due, next_due = r[7], r[8], r[9]
+    return {
+        "number": r[1],
+        "kind": r[2],
+        "channel": r[3],
+        "priority": r[4],
+        "status": r[5],
+        "subject": r[6],
+        "received_at": datetime.fromtimestamp(received, zone).isoformat(),
+        "reply_due_at": None
+        if reply_due is None
+        else datetime.fromtimestamp(reply_due, zone).isoformat(),
+        "next_due_at": None
+        if next_due is None
+        else datetime.fromtimestamp(next_due, zone).isoformat(),
+        "is_open": bool(r[11]),
+        "overdue": bool(r[19]),
+        "version": r[12],
+        "customer_id": r[13],
+        "customer_name": r[14],
+        "assignee": r[15],
+        "assignee_name": (r[16] or r[17]) if r[17] is not None else None,
+        "team": r[18],
+    }
 
 
 @router.get("", response=TicketPageOut, summary="工单列表(筛选 + 游标分页)")
 def ticket_list(request: HttpRequest, filters: Query[TicketFilters]) -> Any:
-    """Newest first; nearest deadline first (no deadline last) when `assignee` or `overdue` is given."""
-    qs, by_due = _filtered(request, filters)
-    qs = _after_cursor(qs, cursor_decode(filters.cursor), by_due, bool(filters.overdue))
-    ordering = (F("next_due_at").asc(nulls_last=True), "id") if by_due else ("-id",)
-    qs = qs.order_by(*ordering)
+    """Newest first; nearest deadline first (no deadline last) when `assignee` or `overdue` is given.
+
+    Keyset pagination: pass `next_cursor` back as `cursor`; no COUNT(*) is ever run.
+    """
+    sql, by_due = _list_query(request, filters)
+    cursor = cursor_decode(filters.cursor)
     limit = max(1, min(filters.limit, MAX_LIMIT))
-    rows = list(qs.values(*LIST_VALUES)[: limit + 1])
+    now = timezone.now()
+    if by_due:
+        rows = _rows_by_due(sql, cursor, limit + 1, bool(filters.overdue), now)
+    else:
+        rows = _rows_by_id(sql, cursor, limit + 1, now)
     more = len(rows) > limit
     rows = rows[:limit]
-    now = timezone.now()
-    items = [
-        {
-            "number": r["number"],
-            "kind": r["kind"],
-            "channel": r["channel"],
-            "priority": r["priority"],
-            "status": r["status"],
-            "subject": r["subject"],
-            "received_at": local_iso(r["received_at"]),
-            "reply_due_at": local_iso(r["reply_due_at"]),
-            "next_due_at": local_iso(r["next_due_at"]),
-            "is_open": r["is_open"],
-            "overdue": bool(
-                r["is_open"] and r["next_due_at"] is not None and r["next_due_at"] < now
-            ),
-            "version": r["version"],
-            "customer_id": r["customer_id"],
-            "customer_name": r["customer__name"],
-            "assignee": r["assignee__employee_no"],
-            "assignee_name": (r["assignee__display_name"] or r["assignee__username"]),
-            "team": r["team__code"],
-        }
-        for r in rows
-    ]
     next_cursor = None
-    if more and rows:
+    if more:
         last = rows[-1]
-        if by_due:
-            due = last["next_due_at"]
-            next_cursor = cursor_encode(
-                {"o": "due", "d": due.isoformat() if due else None, "i": last["id"]}
-            )
-        else:
-            next_cursor = cursor_encode({"o": "id", "i": last["id"]})
-    return {"items": items, "next_cursor": next_cursor}
+        payload = {"o": "due", "d": last[10], "i": last[0]} if by_due else {"o": "id", "i": last[0]}
+        next_cursor = cursor_encode(payload)
+    zone = local_zone()
+    body = {"items": [_item(r, zone) for r in rows], "next_cursor": next_cursor}
+    # the rows are already in TicketPageOut's shape: written out directly rather than validated
+    # again by pydantic (the schema still documents the response)
+    return HttpResponse(
+        json.dumps(body, ensure_ascii=False), content_type="application/json; charset=utf-8"
+    )
 
 
 # --- one ticket -------------------------------------------------------------------------------
@@ -807,7 +919,9 @@ def callback_promise(request: HttpRequest, number: str, payload: CallbackIn) -> 
 
 @router.get("/{number}/events", response=list[EventOut], summary="工单时间线")
 def ticket_events(request: HttpRequest, number: str) -> Any:
+    """Every change, oldest first: the timeline and the audit log are the same rows."""
     ticket = _ticket(number)
+    viewer = api_user(request)
     rows = ticket.events.order_by("at", "id").values(
         "id", "at", "actor_label", "action", "before", "after", "body", "public"
     )
@@ -817,13 +931,26 @@ def ticket_events(request: HttpRequest, number: str) -> Any:
             "at": local_iso(r["at"]),
             "actor": r["actor_label"],
             "action": r["action"],
-            "before": r["before"] or {},
-            "after": r["after"] or {},
+            "before": _masked(r["before"], viewer),
+            "after": _masked(r["after"], viewer),
             "body": r["body"],
             "public": r["public"],
         }
         for r in rows
     ]
+
+
+PHONE_KEYS = frozenset({"contact_phone", "phone", "phone2"})
+
+
+def _masked(side: Any, viewer: User) -> dict[str, Any]:
+    """A before/after dict with phone numbers masked as the viewer's role requires (CUS-2)."""
+    if not isinstance(side, dict):
+        return {}
+    return {
+        k: phone_for(viewer, v) if k in PHONE_KEYS and isinstance(v, str) else v
+        for k, v in side.items()
+    }
 
 
 # --- callbacks --------------------------------------------------------------------------------

@@ -52,7 +52,12 @@ class IntakeSearchForm(forms.Form):
         required=False,
         max_length=40,
         widget=forms.TextInput(
-            attrs={"id": "intake-phone", "inputmode": "tel", "autocomplete": "off", "placeholder": _("输入来电号码")}
+            attrs={
+                "id": "intake-phone",
+                "inputmode": "tel",
+                "autocomplete": "off",
+                "placeholder": _("输入来电号码"),
+            }
         ),
     )
 
@@ -61,10 +66,18 @@ class NewCustomerForm(forms.Form):
     """The new-customer part of the intake form (used when the caller is not in the base yet)."""
 
     name = forms.CharField(label=_("客户姓名"), required=False, max_length=200)
-    phone = forms.CharField(label=_("手机/电话"), required=False, max_length=40,
-                            widget=forms.TextInput(attrs={"inputmode": "tel"}))
-    customer_class = forms.ChoiceField(label=_("客户类别"), choices=CustomerClass.choices, required=False,
-                                       initial=CustomerClass.NORMAL)
+    phone = forms.CharField(
+        label=_("手机/电话"),
+        required=False,
+        max_length=40,
+        widget=forms.TextInput(attrs={"inputmode": "tel"}),
+    )
+    customer_class = forms.ChoiceField(
+        label=_("客户类别"),
+        choices=CustomerClass.choices,
+        required=False,
+        initial=CustomerClass.NORMAL,
+    )
     email = forms.CharField(label=_("邮箱"), required=False, max_length=254)
     member_no = forms.CharField(label=_("会员号"), required=False, max_length=32)
     allow_duplicate = forms.BooleanField(label=_("号码已登记,仍然新建客户"), required=False)
@@ -75,21 +88,37 @@ class NewCustomerForm(forms.Form):
 
 
 class TicketForm(forms.Form):
-    kind = forms.ChoiceField(label=_("类型"), choices=_blank(Kind.choices, _("请选择")), required=False)
-    channel = forms.ChoiceField(label=_("渠道"), choices=Channel.choices, initial=Channel.PHONE, required=False)
-    priority = forms.ChoiceField(label=_("优先级"), choices=Priority.choices, initial=Priority.NORMAL, required=False)
-    scope = forms.ChoiceField(label=_("协调范围"), choices=Scope.choices, initial=Scope.LOCAL, required=False)
+    kind = forms.ChoiceField(
+        label=_("类型"), choices=_blank(Kind.choices, _("请选择")), required=False
+    )
+    channel = forms.ChoiceField(
+        label=_("渠道"), choices=Channel.choices, initial=Channel.PHONE, required=False
+    )
+    priority = forms.ChoiceField(
+        label=_("优先级"), choices=Priority.choices, initial=Priority.NORMAL, required=False
+    )
+    scope = forms.ChoiceField(
+        label=_("协调范围"), choices=Scope.choices, initial=Scope.LOCAL, required=False
+    )
     special_due_at = LocalDateTimeField(label=_("指定回复时间"), help_text=_("特殊事项必填(SLA-4)"))
     complaint_category = forms.ChoiceField(
         label=_("投诉类别"), choices=_blank(ComplaintCategory.choices), required=False
     )
-    subject = forms.CharField(label=_("摘要"), required=False, max_length=400,
-                              help_text=_("留空则取描述的前60个字"))
-    description = forms.CharField(label=_("详细描述"), required=False, widget=forms.Textarea(attrs={"rows": 5}))
-    order_no = forms.CharField(label=_("订单号"), required=False, max_length=64, help_text=_("售后必填(WO-4)"))
-    product_model = forms.CharField(label=_("产品型号"), required=False, max_length=64, help_text=_("售后必填(WO-4)"))
-    contact_phone = forms.CharField(label=_("联系电话"), required=False, max_length=40,
-                                    help_text=_("留空则用客户档案中的电话"))
+    subject = forms.CharField(
+        label=_("摘要"), required=False, max_length=400, help_text=_("留空则取描述的前60个字")
+    )
+    description = forms.CharField(
+        label=_("详细描述"), required=False, widget=forms.Textarea(attrs={"rows": 5})
+    )
+    order_no = forms.CharField(
+        label=_("订单号"), required=False, max_length=64, help_text=_("售后必填(WO-4)")
+    )
+    product_model = forms.CharField(
+        label=_("产品型号"), required=False, max_length=64, help_text=_("售后必填(WO-4)")
+    )
+    contact_phone = forms.CharField(
+        label=_("联系电话"), required=False, max_length=40, help_text=_("留空则用客户档案中的电话")
+    )
     customer = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -111,7 +140,9 @@ class ActionForm(forms.Form):
     next = forms.CharField(widget=forms.HiddenInput, required=False)
     prefix_id = "action"
 
-    def __init__(self, *args: Any, ticket: Any = None, user: User | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, ticket: Any = None, user: User | None = None, **kwargs: Any
+    ) -> None:
         kwargs.setdefault("auto_id", f"{self.prefix_id}-%s")
         self.ticket = ticket
         self.user = user
@@ -120,12 +151,16 @@ class ActionForm(forms.Form):
 
 class ReplyForm(ActionForm):
     prefix_id = "reply"
-    body = forms.CharField(label=_("回复客户"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    body = forms.CharField(
+        label=_("回复客户"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
 
 
 class NoteForm(ActionForm):
     prefix_id = "note"
-    body = forms.CharField(label=_("内部备注"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    body = forms.CharField(
+        label=_("内部备注"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
 
 # replying and resolving have their own forms (they need a text and check the reply rule)
@@ -141,7 +176,11 @@ class StatusForm(ActionForm):
         super().__init__(*args, **kwargs)
         current = self.ticket.status if self.ticket is not None else Status.NEW
         allowed = TRANSITIONS.get(current, frozenset())
-        choices = [(v, label) for v, label in Status.choices if v in allowed and v not in STATUS_VIA_OTHER_FORMS]
+        choices = [
+            (v, label)
+            for v, label in Status.choices
+            if v in allowed and v not in STATUS_VIA_OTHER_FORMS
+        ]
         # a submitted value outside the list reaches the service, which names the refused move
         submitted = self.data.get("status") if self.is_bound else None
         if submitted and submitted in Status.values and submitted not in dict(choices):
@@ -151,14 +190,22 @@ class StatusForm(ActionForm):
 
 class TransferForm(ActionForm):
     prefix_id = "transfer"
-    department = forms.ModelChoiceField(label=_("转交部门"), queryset=Team.objects.none(), required=False,
-                                        empty_label=_("请选择部门"))
+    department = forms.ModelChoiceField(
+        label=_("转交部门"),
+        queryset=Team.objects.none(),
+        required=False,
+        empty_label=_("请选择部门"),
+    )
     scope = forms.ChoiceField(
         label=_("协调范围"),
-        choices=_blank([(v, label) for v, label in Scope.choices if v != Scope.LOCAL], _("自动(跨部门)")),
+        choices=_blank(
+            [(v, label) for v, label in Scope.choices if v != Scope.LOCAL], _("自动(跨部门)")
+        ),
         required=False,
     )
-    note = forms.CharField(label=_("转交说明"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(
+        label=_("转交说明"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -167,9 +214,15 @@ class TransferForm(ActionForm):
 
 class EscalateForm(ActionForm):
     prefix_id = "escalate"
-    reason = forms.CharField(label=_("升级原因"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    to = forms.ModelChoiceField(label=_("升级给"), queryset=User.objects.none(), required=False,
-                                empty_label=_("默认:班组负责人"))
+    reason = forms.CharField(
+        label=_("升级原因"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    to = forms.ModelChoiceField(
+        label=_("升级给"),
+        queryset=User.objects.none(),
+        required=False,
+        empty_label=_("默认:班组负责人"),
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -178,36 +231,59 @@ class EscalateForm(ActionForm):
 
 class ResolveForm(ActionForm):
     prefix_id = "resolve"
-    summary = forms.CharField(label=_("处理结果"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    summary = forms.CharField(
+        label=_("处理结果"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
 
 class AssignForm(ActionForm):
     prefix_id = "assign"
-    assignee = forms.ModelChoiceField(label=_("处理人"), queryset=User.objects.none(), required=False,
-                                      empty_label=_("(不分派)"))
+    assignee = forms.ModelChoiceField(
+        label=_("处理人"), queryset=User.objects.none(), required=False, empty_label=_("(不分派)")
+    )
 
     def __init__(self, *args: Any, team: Team | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].queryset = selectors.assignable_users(team)
+        current = self.ticket.assignee_id if self.ticket is not None else None
+        self.fields["assignee"].queryset = selectors.assignable_users(team, include=current)
 
 
 class CallbackPromiseForm(ActionForm):
     prefix_id = "callback"
-    hours = forms.DecimalField(label=_("几小时内回电"), required=False, min_value=0, max_digits=6, decimal_places=2,
-                               widget=forms.NumberInput(attrs={"step": "0.5"}))
+    hours = forms.DecimalField(
+        label=_("几小时内回电"),
+        required=False,
+        min_value=0,
+        max_digits=6,
+        decimal_places=2,
+        widget=forms.NumberInput(attrs={"step": "0.5"}),
+    )
     due_at = LocalDateTimeField(label=_("或指定回电时间"))
-    phone = forms.CharField(label=_("回电号码"), required=False, max_length=40,
-                            help_text=_("留空则用工单联系电话"))
+    phone = forms.CharField(
+        label=_("回电号码"), required=False, max_length=40, help_text=_("留空则用工单联系电话")
+    )
     promise_text = forms.CharField(label=_("对客户的承诺原话"), required=False, max_length=200)
-    reason = forms.ChoiceField(label=_("回电原因"), choices=Callback.Reason.choices,
-                               initial=Callback.Reason.PROMISED, required=False)
+    reason = forms.ChoiceField(
+        label=_("回电原因"),
+        choices=Callback.Reason.choices,
+        initial=Callback.Reason.PROMISED,
+        required=False,
+    )
 
 
 class CallbackFulfilForm(forms.Form):
-    outcome = forms.ChoiceField(label=_("回电结果"), choices=_blank(Callback.Outcome.choices, _("回电结果…")),
-                                required=False, widget=forms.Select(attrs={"aria-label": _("回电结果")}))
-    note = forms.CharField(label=_("回电记录"), required=False, max_length=1000,
-                           widget=forms.TextInput(attrs={"placeholder": _("回电记录"), "aria-label": _("回电记录")}))
+    outcome = forms.ChoiceField(
+        label=_("回电结果"),
+        choices=_blank(Callback.Outcome.choices, _("回电结果…")),
+        required=False,
+        widget=forms.Select(attrs={"aria-label": _("回电结果")}),
+    )
+    note = forms.CharField(
+        label=_("回电记录"),
+        required=False,
+        max_length=1000,
+        widget=forms.TextInput(attrs={"placeholder": _("回电记录"), "aria-label": _("回电记录")}),
+    )
     next = forms.CharField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args: Any, callback_id: int | None = None, **kwargs: Any) -> None:
@@ -217,17 +293,30 @@ class CallbackFulfilForm(forms.Form):
 
 class ComplaintReportForm(ActionForm):
     prefix_id = "complaint"
-    facts = forms.CharField(label=_("核实的事实"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    evidence = forms.CharField(label=_("证据"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    cause = forms.CharField(label=_("原因分析"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    responsibility = forms.ChoiceField(
-        label=_("责任归属"), choices=_blank(ComplaintReport.Responsibility.choices, _("请选择")), required=False
+    facts = forms.CharField(
+        label=_("核实的事实"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
-    responsible_staff = forms.ModelChoiceField(label=_("责任员工"), queryset=User.objects.none(), required=False,
-                                               empty_label="—")
+    evidence = forms.CharField(
+        label=_("证据"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    cause = forms.CharField(
+        label=_("原因分析"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    responsibility = forms.ChoiceField(
+        label=_("责任归属"),
+        choices=_blank(ComplaintReport.Responsibility.choices, _("请选择")),
+        required=False,
+    )
+    responsible_staff = forms.ModelChoiceField(
+        label=_("责任员工"), queryset=User.objects.none(), required=False, empty_label="—"
+    )
     merchant = forms.CharField(label=_("责任商户"), required=False, max_length=120)
-    measures = forms.CharField(label=_("处理与改进措施"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    explanation = forms.CharField(label=_("向客户的解释"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    measures = forms.CharField(
+        label=_("处理与改进措施"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    explanation = forms.CharField(
+        label=_("向客户的解释"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
     apologised = forms.BooleanField(label=_("已向客户致歉"), required=False)
     major = forms.BooleanField(label=_("重大投诉(需调查分析与改进措施)"), required=False)
 
@@ -258,17 +347,31 @@ class AttachmentForm(ActionForm):
 
 
 class TicketFilterForm(forms.Form):
-    q = forms.CharField(label=_("搜索"), required=False, max_length=80,
-                        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("工单号 / 摘要 / 客户 / 电话")}))
-    status = forms.ChoiceField(
-        label=_("状态"), required=False, choices=[("", _("全部")), ("open", _("未结(全部)")), *Status.choices]
+    q = forms.CharField(
+        label=_("搜索"),
+        required=False,
+        max_length=80,
+        widget=forms.TextInput(
+            attrs={"type": "search", "placeholder": _("工单号 / 摘要 / 客户 / 电话")}
+        ),
     )
-    kind = forms.ChoiceField(label=_("类型"), required=False, choices=_blank(Kind.choices, _("全部")))
-    channel = forms.ChoiceField(label=_("渠道"), required=False, choices=_blank(Channel.choices, _("全部")))
-    team = forms.ModelChoiceField(label=_("班组/部门"), required=False, queryset=Team.objects.none(),
-                                  empty_label=_("全部"))
-    assignee = forms.ModelChoiceField(label=_("处理人"), required=False, queryset=User.objects.none(),
-                                      empty_label=_("全部"))
+    status = forms.ChoiceField(
+        label=_("状态"),
+        required=False,
+        choices=[("", _("全部")), ("open", _("未结(全部)")), *Status.choices],
+    )
+    kind = forms.ChoiceField(
+        label=_("类型"), required=False, choices=_blank(Kind.choices, _("全部"))
+    )
+    channel = forms.ChoiceField(
+        label=_("渠道"), required=False, choices=_blank(Channel.choices, _("全部"))
+    )
+    team = forms.ModelChoiceField(
+        label=_("班组/部门"), required=False, queryset=Team.objects.none(), empty_label=_("全部")
+    )
+    assignee = forms.ModelChoiceField(
+        label=_("处理人"), required=False, queryset=User.objects.none(), empty_label=_("全部")
+    )
     overdue = forms.BooleanField(label=_("仅超时"), required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -282,6 +385,11 @@ class TicketFilterForm(forms.Form):
             return selectors.TicketFilters()
         d = self.cleaned_data
         return selectors.TicketFilters(
-            status=d["status"], kind=d["kind"], channel=d["channel"], team=d["team"], assignee=d["assignee"],
-            overdue=d["overdue"], q=d["q"],
+            status=d["status"],
+            kind=d["kind"],
+            channel=d["channel"],
+            team=d["team"],
+            assignee=d["assignee"],
+            overdue=d["overdue"],
+            q=d["q"],
         )

@@ -200,7 +200,9 @@ class Ticket(models.Model):
             models.Index(fields=["team", "is_open", "next_due_at"], name="ticket_team_due"),
             models.Index(fields=["is_open", "next_due_at"], name="ticket_open_due"),
             models.Index(fields=["received_at"], name="ticket_received"),
-            models.Index(fields=["next_alert_at"], name="ticket_next_alert", condition=models.Q(is_open=True)),
+            models.Index(
+                fields=["next_alert_at"], name="ticket_next_alert", condition=models.Q(is_open=True)
+            ),
             models.Index(fields=["customer", "-received_at"], name="ticket_customer"),
         ]
         verbose_name = _("工单")

@@ -96,10 +96,21 @@ def ticket_clocks(ticket: Ticket, now: datetime | None = None) -> list[Clock]:
     now = now or timezone.now()
     open_ = ticket.is_open
     rows = [
-        ("first_response", _("首次响应"), ticket.first_response_due_at, ticket.first_response_warn_at,
-         ticket.first_responded_at or ticket.replied_at),
+        (
+            "first_response",
+            _("首次响应"),
+            ticket.first_response_due_at,
+            ticket.first_response_warn_at,
+            ticket.first_responded_at or ticket.replied_at,
+        ),
         ("reply", _("回复客户"), ticket.reply_due_at, ticket.reply_warn_at, ticket.replied_at),
-        ("resolution", _("解决"), ticket.resolution_due_at, ticket.resolution_warn_at, ticket.resolved_at),
+        (
+            "resolution",
+            _("解决"),
+            ticket.resolution_due_at,
+            ticket.resolution_warn_at,
+            ticket.resolved_at,
+        ),
     ]
     clocks = []
     for key, label, due, warn, done in rows:
@@ -115,8 +126,27 @@ def ticket_clocks(ticket: Ticket, now: datetime | None = None) -> list[Clock]:
             running = False
         else:
             state = due_state(due, warn, now)
-        clocks.append(Clock(key=key, label=label, due_at=due, warn_at=warn, done_at=done, running=running, state=state))
+        clocks.append(
+            Clock(
+                key=key,
+                label=label,
+                due_at=due,
+                warn_at=warn,
+                done_at=done,
+                running=running,
+                state=state,
+            )
+        )
     return clocks
+
+
+def calendar_title(name: str) -> str:
+    """The readable name of an SLA calendar ("自然时间(7x24)"), or its code if it has none."""
+    from kefu.core.models import WorkCalendarDef
+
+    if not name:
+        return ""
+    return WorkCalendarDef.objects.filter(name=name).values_list("title", flat=True).first() or name
 
 
 # --- work lists ---------------------------------------------------------------------------------
@@ -167,12 +197,18 @@ def callbacks_open(*, user: User, everyone: bool = False) -> QuerySet[Callback]:
     return qs.order_by("due_at", "pk")
 
 
-def callbacks_with_state(callbacks: Iterable[Callback], now: datetime | None = None) -> list[Callback]:
+def callbacks_with_state(
+    callbacks: Iterable[Callback], now: datetime | None = None
+) -> list[Callback]:
     """Sets `warn_at` (at the usual warning ratio of the promised period) and `due_state`."""
     now = now or timezone.now()
     out = []
     for cb in callbacks:
-        warn = cb.created_at + (cb.due_at - cb.created_at) * settings.KEFU_SLA_WARN_RATIO if cb.created_at else None
+        warn = (
+            cb.created_at + (cb.due_at - cb.created_at) * settings.KEFU_SLA_WARN_RATIO
+            if cb.created_at
+            else None
+        )
         cb.warn_at = warn  # type: ignore[attr-defined]
         cb.due_state = due_state(cb.due_at, warn, now)  # type: ignore[attr-defined]
         out.append(cb)
@@ -224,15 +260,21 @@ def ticket_search(filters: TicketFilters, now: datetime | None = None) -> QueryS
     return qs.order_by("-received_at", "-pk")
 
 
-def assignable_users(team: Team | None = None) -> QuerySet[User]:
-    qs = User.objects.filter(is_active=True).filter(Q(role__in=list(TICKET_HANDLERS)) | Q(is_superuser=True))
+def assignable_users(team: Team | None = None, *, include: int | None = None) -> QuerySet[User]:
+    """Active users who may handle work orders: of one team if given, plus `include` (the current
+    assignee, so that a reassign select never silently shows "nobody")."""
+    qs = User.objects.filter(is_active=True).filter(
+        Q(role__in=list(TICKET_HANDLERS)) | Q(is_superuser=True)
+    )
     if team is not None:
-        qs = qs.filter(team=team)
+        qs = qs.filter(Q(team=team) | Q(pk=include or 0))
     return qs.select_related("team").order_by("team__name", "employee_no", "username")
 
 
 def supervisors() -> QuerySet[User]:
-    return User.objects.filter(is_active=True, role__in=list(SUPERVISORS)).order_by("role", "employee_no")
+    return User.objects.filter(is_active=True, role__in=list(SUPERVISORS)).order_by(
+        "role", "employee_no"
+    )
 
 
 def departments() -> QuerySet[Team]:
@@ -256,19 +298,25 @@ def team_open_tickets(teams: Sequence[Team] | QuerySet[Team]) -> QuerySet[Ticket
     )
 
 
-def team_agents(teams: Sequence[Team] | QuerySet[Team], now: datetime | None = None) -> QuerySet[User]:
+def team_agents(
+    teams: Sequence[Team] | QuerySet[Team], now: datetime | None = None
+) -> QuerySet[User]:
     """Members with their open and overdue work counts and duty state."""
     now = now or timezone.now()
     return (
         User.objects.filter(team__in=teams, is_active=True)
         .annotate(
-            open_count=Count("assigned_tickets", filter=Q(assigned_tickets__is_open=True), distinct=True),
+            open_count=Count(
+                "assigned_tickets", filter=Q(assigned_tickets__is_open=True), distinct=True
+            ),
             overdue_count=Count(
                 "assigned_tickets",
                 filter=Q(assigned_tickets__is_open=True, assigned_tickets__next_due_at__lt=now),
                 distinct=True,
             ),
-            callbacks_open=Count("callbacks", filter=Q(callbacks__state=Callback.State.OPEN), distinct=True),
+            callbacks_open=Count(
+                "callbacks", filter=Q(callbacks__state=Callback.State.OPEN), distinct=True
+            ),
         )
         .select_related("team")
         .order_by("team__name", "-on_duty", "employee_no", "username")
@@ -335,8 +383,17 @@ FIELD_LABELS = {
     "size": _l("大小"),
 }
 # ids shown through another key, or internal
-SKIP_KEYS = frozenset({"number", "department", "callback", "attachment", "first_response_warn_at",
-                       "reply_warn_at", "resolution_warn_at"})
+SKIP_KEYS = frozenset(
+    {
+        "number",
+        "department",
+        "callback",
+        "attachment",
+        "first_response_warn_at",
+        "reply_warn_at",
+        "resolution_warn_at",
+    }
+)
 USER_KEYS = frozenset({"assignee", "escalated_to", "responsible_staff"})
 CHOICES: dict[str, Any] = {
     "status": Status,
@@ -350,8 +407,17 @@ CHOICES: dict[str, Any] = {
     "clock": SlaAlert.Clock,
     "responsibility": ComplaintReport.Responsibility,
 }
-TIME_KEYS = frozenset({"first_response_due_at", "reply_due_at", "resolution_due_at", "special_due_at",
-                       "received_at", "due_at", "retry_at"})
+TIME_KEYS = frozenset(
+    {
+        "first_response_due_at",
+        "reply_due_at",
+        "resolution_due_at",
+        "special_due_at",
+        "received_at",
+        "due_at",
+        "retry_at",
+    }
+)
 
 
 @dataclass
@@ -400,7 +466,11 @@ class _Formatter:
                 if isinstance(side.get("policy"), str):
                     codes.add(side["policy"])
         self.users = {u.pk: str(u) for u in User.objects.filter(pk__in=ids)} if ids else {}
-        self.policies = dict(SlaPolicy.objects.filter(code__in=codes).values_list("code", "name")) if codes else {}
+        self.policies = (
+            dict(SlaPolicy.objects.filter(code__in=codes).values_list("code", "name"))
+            if codes
+            else {}
+        )
         self.masked = masked
 
     def value(self, key: str, value: Any) -> str:

@@ -22,6 +22,7 @@ from kefu.accounts.models import Role, Team, User
 from kefu.accounts.permissions import SUPERVISORS, TICKET_HANDLERS, has_role, require
 from kefu.core.services import StaleVersion, notify, sequence_next
 from kefu.customers.models import Customer
+from kefu.customers.services import _validate_phone, normalize_phone
 from kefu.domain.sla import NoPolicyError
 
 from . import sla
@@ -154,6 +155,15 @@ def _schedule_sla_checks(ticket: Ticket) -> None:
     transaction.on_commit(enqueue)
 
 
+def _cancel_progress_callbacks(ticket: Ticket, *, by: User | None) -> None:
+    """SLA-7: the progress callback is no longer needed once the complaint is resolved."""
+    for cb in ticket.callbacks.filter(state=Callback.State.OPEN, reason=Callback.Reason.PROGRESS):
+        cb.state = Callback.State.CANCELLED
+        cb.note = _("投诉已解决,无需进展回电")
+        cb.save(update_fields=["state", "note"])
+        _event(ticket, by=by, action="callback_cancelled", after={"callback": cb.pk}, body=cb.note)
+
+
 def _move(ticket: Ticket, *, to: str, by: User | None, note: str = "") -> None:
     if to == ticket.status:
         return
@@ -171,6 +181,7 @@ def _move(ticket: Ticket, *, to: str, by: User | None, note: str = "") -> None:
     now = timezone.now()
     if to == Status.RESOLVED:
         ticket.resolved_at = now
+        _cancel_progress_callbacks(ticket, by=by)
     elif to == Status.CLOSED:
         ticket.closed_at = now
     elif to == Status.REOPENED:
@@ -253,7 +264,9 @@ def ticket_validate(data: dict[str, Any]) -> dict[str, Any]:
     values["description"] = description
     values["order_no"] = str(data.get("order_no") or "").strip()
     values["product_model"] = str(data.get("product_model") or "").strip()
-    values["contact_phone"] = str(data.get("contact_phone") or "").strip()
+    # the callback number: same digits-only form and check as a customer's phone (CUS-1)
+    values["contact_phone"] = normalize_phone(str(data.get("contact_phone") or "").strip())
+    _validate_phone(values["contact_phone"], "contact_phone", errors)
     if values["kind"] == Kind.AFTER_SALES:  # WO-4
         if not values["order_no"]:
             errors.setdefault("order_no", []).append(_("售后工单必须填写订单号"))
@@ -708,6 +721,11 @@ def ticket_set_status(
     _may_handle(by, t)
     if status == Status.CLOSED and t.replied_at is None:
         raise ValidationError({"status": [_("尚未回复客户的工单不能关闭(回复率须达100%)")]})
+    # SLA-5: "replied" and "resolved" are reached by replying first, not by setting the status
+    if status in (Status.REPLIED, Status.RESOLVED) and t.replied_at is None:
+        raise ValidationError(
+            {"status": [_("请先回复客户,再标记为已回复或已解决(回复率须达100%)")]}
+        )
     _move(t, to=status, by=by, note=note)
     _save(t)
     return t
@@ -725,12 +743,6 @@ def ticket_resolve(
     if t.replied_at is None:
         raise ValidationError({"summary": [_("请先回复客户,再标记为已解决(回复率须达100%)")]})
     _move(t, to=Status.RESOLVED, by=by, note=summary)
-    # SLA-7: the progress callback is no longer needed once the complaint is resolved
-    for cb in t.callbacks.filter(state=Callback.State.OPEN, reason=Callback.Reason.PROGRESS):
-        cb.state = Callback.State.CANCELLED
-        cb.note = _("投诉已解决,无需进展回电")
-        cb.save(update_fields=["state", "note"])
-        _event(t, by=by, action="callback_cancelled", after={"callback": cb.pk}, body=cb.note)
     _save(t)
     return t
 

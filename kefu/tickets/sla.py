@@ -244,9 +244,13 @@ def sla_check_ticket(*, ticket_id: int, now: datetime | None = None, worker: str
         if not running or due_at is None:
             continue
         if due_at <= now:
-            raised += sla_raise(ticket=ticket, clock=clock, level="breach", due_at=due_at, worker=worker)
+            raised += sla_raise(
+                ticket=ticket, clock=clock, level="breach", due_at=due_at, worker=worker
+            )
         elif warn_at is not None and warn_at <= now:
-            raised += sla_raise(ticket=ticket, clock=clock, level="warning", due_at=due_at, worker=worker)
+            raised += sla_raise(
+                ticket=ticket, clock=clock, level="warning", due_at=due_at, worker=worker
+            )
     # advance the scan marker past what was just checked (compare-and-swap: a concurrent save wins)
     later = [t for t in sla_upcoming(ticket) if t > now]
     Ticket.objects.filter(pk=ticket.pk, next_alert_at=ticket.next_alert_at).update(

@@ -4,8 +4,20 @@ from . import views
 
 app_name = "tickets"
 
-ACTIONS = ("reply", "note", "status", "transfer", "escalate", "resolve", "assign", "take", "callback",
-           "complaint", "verify", "attach")
+ACTIONS = (
+    "reply",
+    "note",
+    "status",
+    "transfer",
+    "escalate",
+    "resolve",
+    "assign",
+    "take",
+    "callback",
+    "complaint",
+    "verify",
+    "attach",
+)
 
 urlpatterns = [
     path("", views.ticket_list, name="list"),
@@ -17,7 +29,12 @@ urlpatterns = [
     path("attachments/<int:pk>/", views.attachment_download, name="attachment"),
     path("<str:number>/", views.detail, name="detail"),
     *[
-        path(f"<str:number>/{action}/", views.ticket_action, {"action": action}, name=f"ticket_{action}")
+        path(
+            f"<str:number>/{action}/",
+            views.ticket_action,
+            {"action": action},
+            name=f"ticket_{action}",
+        )
         for action in ACTIONS
     ],
 ]

@@ -137,12 +137,22 @@ def intake(request: HttpRequest) -> HttpResponse:
     raw_customer = request.GET.get("customer", "")
     if raw_customer.isdigit():
         customer = get_object_or_404(Customer, pk=int(raw_customer))
-    initial = {"channel": "phone", "contact_phone": phone, "customer": customer.pk if customer else None}
+    initial = {
+        "channel": "phone",
+        "contact_phone": phone,
+        "customer": customer.pk if customer else None,
+    }
     ticket_form = TicketForm(initial=initial)
     new_form = None if customer else NewCustomerForm(initial={"phone": phone})
-    context = _intake_context(request, phone=phone, customer=customer, ticket_form=ticket_form, new_form=new_form)
+    context = _intake_context(
+        request, phone=phone, customer=customer, ticket_form=ticket_form, new_form=new_form
+    )
     # one key per form shown: a double submit returns the first work order instead of a second one
     context["idempotency_key"] = uuid.uuid4().hex
+    # with matches on screen the agent first picks one, or says it is a new customer
+    context["show_form"] = (
+        customer is not None or not context["matches"] or request.GET.get("new") == "1"
+    )
     return render(request, "tickets/intake.html", context)
 
 
@@ -174,10 +184,14 @@ def _intake_post(request: HttpRequest) -> HttpResponse:
             except ValidationError as exc:
                 ticket_error = exc
             if new_form is not None:
-                cust_data = {k: v for k, v in new_form.cleaned_data.items() if k != "allow_duplicate"}
+                cust_data = {
+                    k: v for k, v in new_form.cleaned_data.items() if k != "allow_duplicate"
+                }
                 try:
                     customer = customer_services.customer_create(
-                        by=user, data=cust_data, allow_duplicate=new_form.cleaned_data["allow_duplicate"]
+                        by=user,
+                        data=cust_data,
+                        allow_duplicate=new_form.cleaned_data["allow_duplicate"],
                     )
                 except customer_services.DuplicateCustomer as exc:
                     duplicates = exc.existing
@@ -186,8 +200,9 @@ def _intake_post(request: HttpRequest) -> HttpResponse:
                     customer_error = exc
             if ticket_error is None and customer_error is None and customer is not None:
                 try:
-                    ticket, _created = services.ticket_create(by=user, customer=customer, data=data,
-                                                              idempotency_key=key)
+                    ticket, _created = services.ticket_create(
+                        by=user, customer=customer, data=data, idempotency_key=key
+                    )
                 except ValidationError as exc:
                     ticket_error = exc
             if ticket is None:
@@ -201,9 +216,16 @@ def _intake_post(request: HttpRequest) -> HttpResponse:
                 apply_errors(customer_error, new_form)
         if ticket_error is not None:
             apply_errors(ticket_error, ticket_form)
-    context = _intake_context(request, phone=phone, customer=customer, ticket_form=ticket_form, new_form=new_form,
-                              duplicates=duplicates)
+    context = _intake_context(
+        request,
+        phone=phone,
+        customer=customer,
+        ticket_form=ticket_form,
+        new_form=new_form,
+        duplicates=duplicates,
+    )
     context["idempotency_key"] = key or uuid.uuid4().hex
+    context["show_form"] = True
     return render(request, "tickets/intake.html", context, status=400)
 
 
@@ -246,8 +268,20 @@ def _action_forms(ticket: Ticket, user: User) -> dict[str, forms.Form]:
         initial: dict[str, Any] = dict(v)
         if report is not None:
             initial.update(
-                {f: getattr(report, f) for f in ("facts", "evidence", "cause", "responsibility", "merchant",
-                                                 "measures", "explanation", "apologised", "major")}
+                {
+                    f: getattr(report, f)
+                    for f in (
+                        "facts",
+                        "evidence",
+                        "cause",
+                        "responsibility",
+                        "merchant",
+                        "measures",
+                        "explanation",
+                        "apologised",
+                        "major",
+                    )
+                }
             )
             initial["responsible_staff"] = report.responsible_staff_id
             result["verify"] = ComplaintVerifyForm(
@@ -274,18 +308,27 @@ def _detail_context(
         if bound_fulfil and bound_fulfil[0] == cb.pk:
             cb.form = bound_fulfil[1]  # type: ignore[attr-defined]
         else:
-            cb.form = CallbackFulfilForm(callback_id=cb.pk, initial={"next": ticket.get_absolute_url()})  # type: ignore[attr-defined]
+            cb.form = CallbackFulfilForm(
+                callback_id=cb.pk, initial={"next": ticket.get_absolute_url()}
+            )  # type: ignore[attr-defined]
         cb.shown_phone = customer_services.phone_for(user, cb.phone)  # type: ignore[attr-defined]
     customer = ticket.customer
-    report = ComplaintReport.objects.filter(ticket=ticket).select_related(
-        "responsible_staff", "verified_by", "written_by"
-    ).first()
-    standards = [s.strip() for s in ticket.policy.standards.split(",") if s.strip()] if ticket.policy else []
+    report = (
+        ComplaintReport.objects.filter(ticket=ticket)
+        .select_related("responsible_staff", "verified_by", "written_by")
+        .first()
+    )
+    standards = (
+        [s.strip() for s in ticket.policy.standards.split(",") if s.strip()]
+        if ticket.policy
+        else []
+    )
     unmasked = sees_unmasked(user)
     return {
         "ticket": ticket,
         "clocks": selectors.ticket_clocks(ticket, now),
         "standards": standards,
+        "calendar_title": selectors.calendar_title(ticket.sla_calendar),
         "timeline": selectors.ticket_timeline(ticket, masked=not unmasked),
         "customer": customer,
         "customer_phone": customer_services.phone_for(user, customer.phone),
@@ -297,7 +340,9 @@ def _detail_context(
         "forms": action_forms,
         "can_handle": _may_handle(user, ticket),
         "can_assign": has_role(user, SUPERVISORS),
-        "can_take": ticket.assignee_id is None and ticket.is_open and has_role(user, TICKET_HANDLERS),
+        "can_take": ticket.assignee_id is None
+        and ticket.is_open
+        and has_role(user, TICKET_HANDLERS),
         "can_verify": has_role(user, MANAGERS),
         "is_complaint": ticket.kind == Kind.COMPLAINT,
         "now": now,
@@ -315,12 +360,16 @@ Runner = Callable[[User, Ticket, Any], str]
 
 
 def _run_reply(user: User, t: Ticket, f: Any) -> str:
-    services.ticket_reply(by=user, ticket=t, body=f.cleaned_data["body"], expected_version=f.cleaned_data["version"])
+    services.ticket_reply(
+        by=user, ticket=t, body=f.cleaned_data["body"], expected_version=f.cleaned_data["version"]
+    )
     return _("已回复客户")
 
 
 def _run_note(user: User, t: Ticket, f: Any) -> str:
-    services.ticket_note(by=user, ticket=t, body=f.cleaned_data["body"], expected_version=f.cleaned_data["version"])
+    services.ticket_note(
+        by=user, ticket=t, body=f.cleaned_data["body"], expected_version=f.cleaned_data["version"]
+    )
     return _("已添加内部备注")
 
 
@@ -328,8 +377,13 @@ def _run_status(user: User, t: Ticket, f: Any) -> str:
     status = f.cleaned_data["status"]
     if not status:
         raise ValidationError({"status": [_("请选择新状态")]})
-    services.ticket_set_status(by=user, ticket=t, status=status, note=f.cleaned_data["note"],
-                               expected_version=f.cleaned_data["version"])
+    services.ticket_set_status(
+        by=user,
+        ticket=t,
+        status=status,
+        note=f.cleaned_data["note"],
+        expected_version=f.cleaned_data["version"],
+    )
     return _("状态已改为“%(s)s”") % {"s": Status(status).label}
 
 
@@ -337,33 +391,52 @@ def _run_transfer(user: User, t: Ticket, f: Any) -> str:
     department = f.cleaned_data["department"]
     if department is None:
         raise ValidationError({"department": [_("请选择转交部门")]})
-    services.ticket_transfer(by=user, ticket=t, department=department, scope=f.cleaned_data["scope"] or None,
-                             note=f.cleaned_data["note"], expected_version=f.cleaned_data["version"])
+    services.ticket_transfer(
+        by=user,
+        ticket=t,
+        department=department,
+        scope=f.cleaned_data["scope"] or None,
+        note=f.cleaned_data["note"],
+        expected_version=f.cleaned_data["version"],
+    )
     return _("已转交%(d)s") % {"d": department.name}
 
 
 def _run_escalate(user: User, t: Ticket, f: Any) -> str:
-    updated = services.ticket_escalate(by=user, ticket=t, reason=f.cleaned_data["reason"], to=f.cleaned_data["to"],
-                                       expected_version=f.cleaned_data["version"])
+    updated = services.ticket_escalate(
+        by=user,
+        ticket=t,
+        reason=f.cleaned_data["reason"],
+        to=f.cleaned_data["to"],
+        expected_version=f.cleaned_data["version"],
+    )
     return _("已升级给 %(who)s,请告知客户") % {"who": updated.escalated_to}
 
 
 def _run_resolve(user: User, t: Ticket, f: Any) -> str:
-    services.ticket_resolve(by=user, ticket=t, summary=f.cleaned_data["summary"],
-                            expected_version=f.cleaned_data["version"])
+    services.ticket_resolve(
+        by=user,
+        ticket=t,
+        summary=f.cleaned_data["summary"],
+        expected_version=f.cleaned_data["version"],
+    )
     return _("工单已标记为已解决")
 
 
 def _run_assign(user: User, t: Ticket, f: Any) -> str:
     assignee = f.cleaned_data["assignee"]
-    services.ticket_assign(by=user, ticket=t, assignee=assignee, expected_version=f.cleaned_data["version"])
+    services.ticket_assign(
+        by=user, ticket=t, assignee=assignee, expected_version=f.cleaned_data["version"]
+    )
     if assignee is None:
         return _("已取消分派")
     return _("已分派给 %(who)s") % {"who": assignee}
 
 
 def _run_take(user: User, t: Ticket, f: Any) -> str:
-    services.ticket_assign(by=user, ticket=t, assignee=user, expected_version=f.cleaned_data["version"])
+    services.ticket_assign(
+        by=user, ticket=t, assignee=user, expected_version=f.cleaned_data["version"]
+    )
     return _("已领取工单 %(no)s") % {"no": t.number}
 
 
@@ -377,10 +450,17 @@ def _check_version(t: Ticket, f: Any) -> None:
 def _run_callback(user: User, t: Ticket, f: Any) -> str:
     d = f.cleaned_data
     cb = services.callback_promise(
-        by=user, ticket=t, hours=float(d["hours"]) if d["hours"] is not None else None, due_at=d["due_at"],
-        reason=d["reason"] or Callback.Reason.PROMISED, phone=d["phone"], promise_text=d["promise_text"],
+        by=user,
+        ticket=t,
+        hours=float(d["hours"]) if d["hours"] is not None else None,
+        due_at=d["due_at"],
+        reason=d["reason"] or Callback.Reason.PROMISED,
+        phone=d["phone"],
+        promise_text=d["promise_text"],
     )
-    return _("已登记回电承诺,须在 %(t)s 前回电") % {"t": f"{timezone.localtime(cb.due_at):%m-%d %H:%M}"}
+    return _("已登记回电承诺,须在 %(t)s 前回电") % {
+        "t": f"{timezone.localtime(cb.due_at):%m-%d %H:%M}"
+    }
 
 
 def _run_complaint(user: User, t: Ticket, f: Any) -> str:
@@ -395,7 +475,9 @@ def _run_verify(user: User, t: Ticket, f: Any) -> str:
     if report is None:
         raise ValidationError({"verified": [_("请先填写投诉报告")]})
     _check_version(t, f)
-    complaint_report_verify(by=user, report=report, verified=f.cleaned_data["verified"], note=f.cleaned_data["note"])
+    complaint_report_verify(
+        by=user, report=report, verified=f.cleaned_data["verified"], note=f.cleaned_data["note"]
+    )
     return _("投诉报告已核实") if f.cleaned_data["verified"] else _("已撤销投诉报告的核实")
 
 
@@ -462,16 +544,25 @@ def callback_fulfil(request: HttpRequest, pk: int) -> HttpResponse:
     form = CallbackFulfilForm(request.POST, callback_id=cb.pk)
     if form.is_valid():
         try:
-            done = services.callback_fulfil(by=user, callback=cb, outcome=form.cleaned_data["outcome"],
-                                            note=form.cleaned_data["note"])
+            done = services.callback_fulfil(
+                by=user,
+                callback=cb,
+                outcome=form.cleaned_data["outcome"],
+                note=form.cleaned_data["note"],
+            )
         except ValidationError as exc:
             apply_errors(exc, form)
         else:
             if done.state == Callback.State.OPEN:
-                messages.warning(request, _("未联系上客户,已安排 %(t)s 再次回电") % {
-                    "t": f"{timezone.localtime(done.due_at):%H:%M}"})
+                messages.warning(
+                    request,
+                    _("未联系上客户,已安排 %(t)s 再次回电")
+                    % {"t": f"{timezone.localtime(done.due_at):%H:%M}"},
+                )
             else:
-                messages.success(request, _("回电已登记:%(o)s") % {"o": Callback.Outcome(done.outcome).label})
+                messages.success(
+                    request, _("回电已登记:%(o)s") % {"o": Callback.Outcome(done.outcome).label}
+                )
             return redirect(safe_next(request, cb.ticket.get_absolute_url()))
     callbacks_url = reverse("tickets:callbacks")
     if (form.data.get("next") or "").startswith(callbacks_url):
@@ -531,7 +622,9 @@ def _callbacks_render(
         "supervisor": supervisor,
         "scope": "all" if everyone else "mine",
         "only_overdue": only_overdue,
-        "overdue_count": selectors.callbacks_open(user=user, everyone=everyone).filter(due_at__lt=now).count(),
+        "overdue_count": selectors.callbacks_open(user=user, everyone=everyone)
+        .filter(due_at__lt=now)
+        .count(),
         "now": now,
     }
     return render(request, "tickets/callbacks.html", context, status=status)
@@ -559,7 +652,10 @@ def team(request: HttpRequest) -> HttpResponse:
     for t in page.object_list:
         t.assign_form = AssignForm(
             initial={"version": t.version, "assignee": t.assignee_id, "next": here},
-            ticket=t, user=user, team=t.team, auto_id=f"assign-{t.number}-%s",
+            ticket=t,
+            user=user,
+            team=t.team,
+            auto_id=f"assign-{t.number}-%s",
         )
     agents = list(selectors.team_agents(shown, now))
     context = {

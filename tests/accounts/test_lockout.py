@@ -10,7 +10,14 @@ pytestmark = pytest.mark.django_db
 
 
 def test_passwords_are_hashed_with_argon2(alice):
-    assert alice.password.startswith("argon2")
+    import kefu.settings
+
+    assert kefu.settings.PASSWORD_HASHERS[0] == "django.contrib.auth.hashers.Argon2PasswordHasher"
+    with override_settings(PASSWORD_HASHERS=kefu.settings.PASSWORD_HASHERS):
+        alice.set_password("kefu-pass-123")
+        alice.save()
+        assert alice.password.startswith("argon2$")
+        assert authenticate(username="alice", password="kefu-pass-123") == alice
 
 
 @override_settings(LOGIN_MAX_FAILURES=3, LOGIN_LOCKOUT_MINUTES=15)
