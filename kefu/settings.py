@@ -173,7 +173,9 @@ TASKS = {
 }
 
 # --- email ----------------------------------------------------------------------------------
-EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# default: each mail is written to var/mail/ (look there in the demo); set SMTP for production
+EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
+EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", str(DATA_DIR / "mail"))
 EMAIL_HOST = env("EMAIL_HOST", "localhost")
 EMAIL_PORT = envint("EMAIL_PORT", "25")
 EMAIL_HOST_USER = env("EMAIL_HOST_USER", "")
@@ -182,7 +184,8 @@ EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", "False")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "kefu@localhost")
 
 # --- kefu -----------------------------------------------------------------------------------
-KEFU_SITE_NAME = env("KEFU_SITE_NAME", "客服中心")
+# a name set in the environment is shown as given; the default follows the chosen language
+KEFU_SITE_NAME = env("KEFU_SITE_NAME") or _("客服中心")
 KEFU_TICKET_PREFIX = env("KEFU_TICKET_PREFIX", "KF")
 KEFU_SLA_WARN_RATIO = envfloat("KEFU_SLA_WARN_RATIO", "0.75")
 KEFU_RECONCILE_SECONDS = envint("KEFU_RECONCILE_SECONDS", "60")
