@@ -12,6 +12,7 @@ from typing import Any
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop as N_
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as SchemaValidationError
@@ -68,34 +69,35 @@ def django_errors(exc: ValidationError) -> dict[str, list[str]]:
     return {"__all__": [str(m) for m in exc.messages]}
 
 
-# pydantic error type -> message; ctx values (limits) are filled in
+# pydantic error type -> message (marked for translation, translated when used); ctx values
+# (limits) are filled in
 _SCHEMA_MESSAGES: dict[str, str] = {
-    "missing": "此项为必填项",
-    "string_type": "应为文本",
-    "string_too_short": "至少需要 %(min_length)s 个字符",
-    "string_too_long": "不能超过 %(max_length)s 个字符",
-    "int_type": "应为整数",
-    "int_parsing": "应为整数",
-    "int_from_float": "应为整数",
-    "float_type": "应为数字",
-    "float_parsing": "应为数字",
-    "bool_type": "应为 true 或 false",
-    "bool_parsing": "应为 true 或 false",
-    "greater_than": "应大于 %(gt)s",
-    "greater_than_equal": "应不小于 %(ge)s",
-    "less_than": "应小于 %(lt)s",
-    "less_than_equal": "应不大于 %(le)s",
-    "datetime_type": "时间格式错误,应为 ISO 8601,如 2026-11-22T09:30:00+08:00",
-    "datetime_parsing": "时间格式错误,应为 ISO 8601,如 2026-11-22T09:30:00+08:00",
-    "datetime_from_date_parsing": "时间格式错误,应为 ISO 8601,如 2026-11-22T09:30:00+08:00",
-    "literal_error": "无效的取值,可选:%(expected)s",
-    "enum": "无效的取值,可选:%(expected)s",
-    "dict_type": "应为 JSON 对象",
-    "model_type": "应为 JSON 对象",
-    "model_attributes_type": "应为 JSON 对象",
-    "list_type": "应为数组",
-    "json_invalid": "请求体不是有效的 JSON",
-    "extra_forbidden": "不支持该字段",
+    "missing": N_("此项为必填项"),
+    "string_type": N_("应为文本"),
+    "string_too_short": N_("至少需要 %(min_length)s 个字符"),
+    "string_too_long": N_("不能超过 %(max_length)s 个字符"),
+    "int_type": N_("应为整数"),
+    "int_parsing": N_("应为整数"),
+    "int_from_float": N_("应为整数"),
+    "float_type": N_("应为数字"),
+    "float_parsing": N_("应为数字"),
+    "bool_type": N_("应为 true 或 false"),
+    "bool_parsing": N_("应为 true 或 false"),
+    "greater_than": N_("应大于 %(gt)s"),
+    "greater_than_equal": N_("应不小于 %(ge)s"),
+    "less_than": N_("应小于 %(lt)s"),
+    "less_than_equal": N_("应不大于 %(le)s"),
+    "datetime_type": N_("时间格式错误,应为 ISO 8601,如 2026-11-22T09:30:00+08:00"),
+    "datetime_parsing": N_("时间格式错误,应为 ISO 8601,如 2026-11-22T09:30:00+08:00"),
+    "datetime_from_date_parsing": N_("时间格式错误,应为 ISO 8601,如 2026-11-22T09:30:00+08:00"),
+    "literal_error": N_("无效的取值,可选:%(expected)s"),
+    "enum": N_("无效的取值,可选:%(expected)s"),
+    "dict_type": N_("应为 JSON 对象"),
+    "model_type": N_("应为 JSON 对象"),
+    "model_attributes_type": N_("应为 JSON 对象"),
+    "list_type": N_("应为数组"),
+    "json_invalid": N_("请求体不是有效的 JSON"),
+    "extra_forbidden": N_("不支持该字段"),
 }
 
 _SOURCES = {"body", "query", "path", "header", "cookie", "form", "file"}
@@ -202,8 +204,8 @@ def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpRe
 
 
 _HTTP_MESSAGES = {
-    "CSRF check Failed": "CSRF 校验失败,请刷新页面后重试",
-    "Cannot parse request body": "请求体不是有效的 JSON",
+    "CSRF check Failed": N_("CSRF 校验失败,请刷新页面后重试"),
+    "Cannot parse request body": N_("请求体不是有效的 JSON"),
 }
 
 

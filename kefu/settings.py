@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "ninja",  # serves Swagger UI for /api/docs from the package, not a CDN
     "django_htmx",
     "template_partials",
     "django_tasks",

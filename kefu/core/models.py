@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class CalendarDay(models.Model):
@@ -75,7 +76,7 @@ class Notification(models.Model):
         INFO = "info", _("提示")
         WARNING = "warning", _("预警")
         BREACH = "breach", _("超时")
-        ESCALATION = "escalation", _("升级")
+        ESCALATION = "escalation", pgettext_lazy("notification level", "升级")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"

@@ -408,7 +408,8 @@ class ComplaintReport(models.Model):
         verbose_name_plural = _("顾客投诉报告")
 
     def __str__(self) -> str:
-        return f"{self.ticket.number} 投诉报告"
+        label = _("投诉报告")
+        return f"{self.ticket.number} {label}"
 
 
 class IdempotencyKey(models.Model):

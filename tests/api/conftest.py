@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from importlib import import_module
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 from django.test import Client
-from django.urls import path
 
 from kefu.accounts.api_auth import token_cache_clear, token_create
 from kefu.accounts.models import User
@@ -23,25 +21,6 @@ from kefu.accounts.models import User
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 # "now" for every API test: deadlines in the examples lie in the past of this instant
 NOW = datetime(2026, 11, 20, 10, 0, tzinfo=SHANGHAI)
-
-# Used only while kefu.urls cannot be imported yet (the page apps' urls are written in parallel):
-# the API alone, mounted where kefu.urls mounts it.
-urlpatterns: list[Any] = []
-
-
-def _api_only_urls() -> list[Any]:
-    from kefu.api import api
-
-    return [path("api/", api.urls)]
-
-
-@pytest.fixture(autouse=True)
-def _urls(settings):  # noqa: ANN001
-    try:
-        import_module(settings.ROOT_URLCONF)
-    except ImportError:
-        urlpatterns[:] = _api_only_urls()
-        settings.ROOT_URLCONF = __name__
 
 
 @pytest.fixture(autouse=True)

@@ -1,0 +1,282 @@
+"""The English translation: an agent who picks English sees the UI chrome (navigation, headings,
+buttons, labels, table headers, choices) in English; without a choice the UI is Chinese.
+
+Data people typed (customer names, subjects, team names) and seeded configuration (SLA policy and
+calendar names) stay as entered; each test lists the data values its page shows, and everything
+else in the chrome must be free of CJK characters."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from kefu.accounts.models import User
+from kefu.customers.models import Customer
+from kefu.tickets.models import Ticket
+
+pytestmark = pytest.mark.django_db
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+# Elements whose text is UI chrome; data inside them is allowed through `data=` below.
+CHROME_TAGS = frozenset(
+    {"title", "nav", "h1", "h2", "h3", "label", "button", "th", "summary", "dt", "option", "legend"}
+)
+CHROME_ATTRS = ("placeholder", "aria-label")
+
+SUBJECT = "咨询套餐资费"  # data: typed by the agent
+
+
+class _Chrome(HTMLParser):
+    """Collects the text of chrome elements, and placeholder / aria-label attributes."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.depth = 0  # how many chrome elements we are inside
+        self.skip = 0  # inside the language switch button (it names the other language natively)
+        self.texts: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        for name in CHROME_ATTRS:
+            if a.get(name):
+                self.texts.append(a[name] or "")
+        if tag == "button" and a.get("name") == "language":
+            self.skip += 1
+        if tag in CHROME_TAGS:
+            self.depth += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "button" and self.skip:
+            self.skip -= 1
+        if tag in CHROME_TAGS and self.depth:
+            self.depth -= 1
+
+    def handle_data(self, data: str) -> None:
+        if self.depth and not self.skip and data.strip():
+            self.texts.append(data.strip())
+
+
+def chrome_text(html: str) -> list[str]:
+    parser = _Chrome()
+    parser.feed(html)
+    return parser.texts
+
+
+def assert_english_chrome(html: str, *, data: tuple[str, ...] = ()) -> None:
+    """No CJK character is left in the chrome once the page's data values are taken out."""
+    leftovers = []
+    for text in chrome_text(html):
+        for value in sorted(data, key=len, reverse=True):
+            text = text.replace(value, "")
+        if CJK.search(text):
+            leftovers.append(text)
+    assert not leftovers, f"untranslated UI text: {leftovers}"
+
+
+def english(client: Client, user: User) -> Client:
+    """Logs the user in and picks English the way the header's switch does."""
+    client.force_login(user)
+    r = client.post("/i18n/setlang/", {"language": "en", "next": "/tickets/workbench/"})
+    assert r.status_code == 302
+    return client
+
+
+def page(client: Client, url: str) -> str:
+    r = client.get(url)
+    assert r.status_code == 200, (url, r.status_code)
+    html = r.content.decode()
+    assert '<html lang="en">' in html
+    return html
+
+
+@pytest.fixture
+def ticket(config: None, alice: User, customer: Customer) -> Ticket:
+    from kefu.tickets.services import ticket_create
+
+    t, _created = ticket_create(
+        by=alice,
+        customer=customer,
+        data={
+            "kind": "complaint",
+            "complaint_category": "service_attitude",
+            "channel": "phone",
+            "subject": SUBJECT,
+            "description": "客户投诉坐席服务态度差,要求回电说明",
+        },
+        assignee=alice,
+    )
+    return t
+
+
+@pytest.fixture
+def unassigned(config: None, alice: User, customer: Customer, hotline: Any) -> Ticket:
+    from kefu.tickets.services import ticket_create
+
+    t, _created = ticket_create(
+        by=alice,
+        customer=customer,
+        data={"kind": "consultation", "channel": "phone", "description": "客户咨询营业时间"},
+        team=hotline,
+        self_assign=False,
+    )
+    return t
+
+
+def _people(*users: User) -> tuple[str, ...]:
+    return tuple(str(u) for u in users) + tuple(u.display_name for u in users)
+
+
+# --- Chinese is the default --------------------------------------------------------------------
+
+
+def test_without_a_choice_the_ui_is_chinese(client: Client, config: None, alice: User) -> None:
+    client.force_login(alice)
+    html = client.get("/tickets/workbench/").content.decode()
+    assert '<html lang="zh-hans">' in html
+    assert "我的工作台" in html and "<h1>My workbench</h1>" not in html
+    assert 'value="en" class="link">English</button>' in html
+
+
+def test_choosing_english_sets_the_language_cookie(client: Client, alice: User) -> None:
+    english(client, alice)
+    assert client.cookies["django_language"].value == "en"
+
+
+def test_switching_back_to_chinese(client: Client, config: None, alice: User) -> None:
+    english(client, alice)
+    client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/tickets/workbench/"})
+    html = client.get("/tickets/workbench/").content.decode()
+    assert "我的工作台" in html
+
+
+# --- English pages -----------------------------------------------------------------------------
+
+
+def test_workbench_in_english(
+    client: Client, alice: User, lena: User, ticket: Ticket, unassigned: Ticket
+) -> None:
+    html = page(english(client, alice), "/tickets/workbench/")
+    for s in (
+        "<h1>My workbench</h1>",
+        ">Work orders</a>",
+        ">Callbacks</a>",
+        ">Customers</a>",
+        "Call intake",
+        "Find customer",
+        "My open work orders",
+        "Pending callbacks",
+        "Team queue",
+        ">Take</button>",
+        ">Log out</button>",
+        "Customer Service Centre",
+        "Complaint",  # the ticket's type, a choice
+    ):
+        assert s in html, s
+    # the language switch offers Chinese, named in Chinese
+    assert 'value="zh-hans" class="link">中文</button>' in html
+    assert_english_chrome(html, data=_people(alice, lena))
+
+
+def test_ticket_page_in_english(client: Client, alice: User, lena: User, ticket: Ticket) -> None:
+    html = page(english(client, alice), ticket.get_absolute_url())
+    for s in (
+        "<h2>SLA</h2>",
+        "First response due",
+        "Reply to customer due",
+        "Resolution due",
+        "Customer request",
+        "Send reply",
+        "Internal note",
+        "Change status",
+        "Promised callback",
+        "Transfer to department",
+        "Escalate",
+        "Customer complaint report",
+        "Upload attachment",
+        "History",
+        "Work order created",  # the timeline's first event
+    ):
+        assert s in html, s
+    policy = ticket.policy.name if ticket.policy else ""
+    data = (SUBJECT, ticket.customer.name, str(ticket.team or ""), policy, *_people(alice, lena))
+    assert_english_chrome(html, data=data)
+
+
+def test_intake_page_in_english(
+    client: Client, alice: User, lena: User, customer: Customer
+) -> None:
+    c = english(client, alice)
+    html = page(c, "/tickets/new/?phone=13812345678")
+    for s in ("<h1>Call intake</h1>", "Caller's number", "New work order for this customer"):
+        assert s in html, s
+    assert_english_chrome(html, data=(customer.name,))
+
+    html = page(c, f"/tickets/new/?customer={customer.pk}&phone=13812345678")
+    for s in ("Work order details", "Save work order", "Enquiry", "After-sales", "Urgent"):
+        assert s in html, s
+    assert_english_chrome(html, data=(customer.name, *_people(alice, lena)))
+
+
+def test_customer_list_in_english(
+    client: Client, config: None, alice: User, customer: Customer
+) -> None:
+    html = page(english(client, alice), "/customers/")
+    for s in ("<h1>Customers</h1>", "New customer", "Member no.", "Search"):
+        assert s in html, s
+    assert_english_chrome(html, data=(customer.name,))
+
+
+def test_customer_page_in_english(
+    client: Client, alice: User, customer: Customer, ticket: Ticket
+) -> None:
+    html = page(english(client, alice), f"/customers/{customer.pk}/")
+    for s in ("Work order history", "Customer details", "New work order for this customer"):
+        assert s in html, s
+    assert_english_chrome(html, data=(customer.name, SUBJECT))
+
+
+def test_kpi_page_in_english_for_a_team_lead(
+    client: Client, lena: User, alice: User, ticket: Ticket
+) -> None:
+    html = page(english(client, lena), "/reports/kpi/")
+    for s in (
+        "<h1>Service KPIs</h1>",
+        "Reply rate",
+        "On-time reply rate",
+        "Target 100%<",
+        "Export CSV",
+        "By agent",
+        "Metric definitions",
+    ):
+        assert s in html, s
+    assert "100%%" not in html
+    assert_english_chrome(html, data=(str(lena.team), *_people(alice, lena)))
+
+
+@pytest.mark.parametrize(
+    "url", ["/tickets/", "/tickets/callbacks/", "/tickets/team/", "/notifications/"]
+)
+def test_other_pages_in_english(
+    client: Client, url: str, lena: User, alice: User, ticket: Ticket
+) -> None:
+    html = page(english(client, lena), url)
+    assert_english_chrome(
+        html, data=(SUBJECT, ticket.customer.name, str(lena.team), *_people(alice, lena))
+    )
+
+
+def test_notification_levels_in_english(client: Client, lena: User, ticket: Ticket) -> None:
+    # a service-attitude complaint alerts the team lead at once (escalation level)
+    html = page(english(client, lena), "/notifications/")
+    assert "Escalation" in html and "Mark all as read" in html
+
+
+def test_login_page_in_english(client: Client, config: None) -> None:
+    client.post("/i18n/setlang/", {"language": "en", "next": "/accounts/login/"})
+    html = client.get("/accounts/login/").content.decode()
+    assert "<h1>Customer Service Centre</h1>" in html
+    assert_english_chrome(html)
