@@ -76,4 +76,6 @@ def ivan(db) -> User:  # noqa: ANN001
 def customer(db):  # noqa: ANN001
     from kefu.customers.models import Customer
 
-    return Customer.objects.create(name="张先生", phone="13812345678", email="zhang@example.com")
+    return Customer.objects.create(
+        name="张先生", phone="13812345678", email="zhang@example.com", member_no="M0001"
+    )

@@ -1,8 +1,7 @@
 """Fixtures for the page tests: seeded configuration, named users (alice and bob are agents of the
 hotline team, lena leads it, mark is the manager, ivan the quality inspector), and a work order.
 
-These fixtures are self-contained on purpose, so that the page tests do not depend on fixtures
-defined elsewhere in the suite."""
+The named users, teams and the customer come from tests/conftest.py."""
 
 from __future__ import annotations
 
@@ -12,16 +11,8 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from kefu.accounts.models import Role, Team, User
+from kefu.accounts.models import User
 from kefu.customers.models import Customer
-
-PASSWORD = "kefu-pass-123"
-
-
-@pytest.fixture(autouse=True)
-def fast_passwords(settings: Any) -> None:
-    # Argon2 is deliberately slow; these tests create several users each
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(autouse=True)
@@ -29,63 +20,6 @@ def seeded(db: None) -> None:
     from kefu.core.seed import seed_all
 
     seed_all()
-
-
-@pytest.fixture
-def hotline(db: None) -> Team:
-    return Team.objects.create(code="hotline-1", name="热线一组", kind=Team.Kind.TEAM)
-
-
-@pytest.fixture
-def aftersales_dept(db: None) -> Team:
-    return Team.objects.create(code="aftersales", name="售后服务部", kind=Team.Kind.DEPARTMENT)
-
-
-def _user(username: str, role: str, employee_no: str, team: Team | None, name: str) -> User:
-    return User.objects.create_user(
-        username=username,
-        password=PASSWORD,
-        role=role,
-        employee_no=employee_no,
-        team=team,
-        display_name=name,
-        email="",
-    )
-
-
-@pytest.fixture
-def lena(hotline: Team) -> User:
-    user = _user("lena", Role.TEAM_LEAD, "1001", hotline, "李娜")
-    hotline.lead = user
-    hotline.save()
-    return user
-
-
-@pytest.fixture
-def alice(hotline: Team, lena: User) -> User:
-    return _user("alice", Role.AGENT, "1024", hotline, "王丽")
-
-
-@pytest.fixture
-def bob(hotline: Team, lena: User) -> User:
-    return _user("bob", Role.AGENT, "1025", hotline, "赵强")
-
-
-@pytest.fixture
-def mark(db: None) -> User:
-    return _user("mark", Role.MANAGER, "9001", None, "马经理")
-
-
-@pytest.fixture
-def ivan(db: None) -> User:
-    return _user("ivan", Role.INSPECTOR, "5001", None, "质检小刘")
-
-
-@pytest.fixture
-def customer(db: None) -> Customer:
-    return Customer.objects.create(
-        name="张先生", phone="13812345678", email="zhang@example.com", member_no="M0001"
-    )
 
 
 def _client(user: User) -> Client:
