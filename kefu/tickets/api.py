@@ -517,6 +517,7 @@ def ticket_create(
         _merge(errors, exc)
     # team and assignee are part of the request an Idempotency-Key stands for
     data.update({k: getattr(payload, k) for k in ("team", "assignee") if getattr(payload, k)})
+    fingerprint = payload.model_dump(exclude_unset=True)
     with transaction.atomic():  # a customer created for a ticket that is then refused is not kept
         try:
             customer = _customer_for(by, payload)
@@ -525,8 +526,17 @@ def ticket_create(
         if errors:
             raise ValidationError(errors)
         ticket, created = services.ticket_create(
-            by=by, customer=customer, data=data, team=team, assignee=assignee, idempotency_key=key
+            by=by,
+            customer=customer,
+            data=data,
+            team=team,
+            assignee=assignee,
+            idempotency_key=key,
+            request_fingerprint=fingerprint,
         )
+        if not created:
+            # a concurrent retry won: drop the customer this attempt may have registered
+            transaction.set_rollback(True)
     ticket = _ticket(ticket.number, full=True)
     body = _render(ticket, request, response)
     if not created:

@@ -365,6 +365,7 @@ def ticket_create(
     assignee: User | None = None,
     idempotency_key: str | None = None,
     self_assign: bool = True,
+    request_fingerprint: dict[str, Any] | None = None,
 ) -> tuple[Ticket, bool]:
     """Records a request as a work order with its deadlines (WO-2). Returns (ticket, created).
 
@@ -372,7 +373,9 @@ def ticket_create(
     """
     require(by, TICKET_HANDLERS, _("受理工单"))
     values = ticket_validate(data)
-    payload_hash = _request_hash({"customer": customer.pk, **data})
+    # an integration's retry may resolve "the customer with this phone" to another row than the
+    # first attempt did, so the caller can fingerprint the request as it was sent
+    payload_hash = _request_hash(request_fingerprint or {"customer": customer.pk, **data})
     if idempotency_key:
         existing = (
             IdempotencyKey.objects.filter(owner=by, key=idempotency_key)
