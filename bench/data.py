@@ -230,13 +230,22 @@ def ensure_people() -> dict[str, object]:
 
 
 def new_token(username: str = BENCH_USER) -> str:
-    """A fresh API key for the user (earlier bench tokens of that user are deleted)."""
+    """A fresh API key for the user, valid for this run.
+
+    Other bench tokens of the user are left alone (a run started meanwhile by someone else keeps
+    working) unless they are more than a day old.
+    """
     import secrets
+    from datetime import timedelta
+
+    from django.utils import timezone
 
     from kefu.accounts.models import ApiToken, User
 
     user = User.objects.get(username=username)
-    ApiToken.objects.filter(user=user, name=TOKEN_NAME).delete()
+    ApiToken.objects.filter(
+        user=user, name__startswith=TOKEN_NAME, created_at__lt=timezone.now() - timedelta(days=1)
+    ).delete()
     while True:
         key = secrets.token_urlsafe(32)
         if not ApiToken.objects.filter(prefix=key[:8]).exists():
