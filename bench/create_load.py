@@ -288,6 +288,7 @@ def check_database(
     from django.db.models import Count
 
     from kefu.accounts.models import User
+    from kefu.customers.models import Customer
     from kefu.tickets.models import IdempotencyKey, Ticket
 
     user = User.objects.get(username=creator)
@@ -324,6 +325,20 @@ def check_database(
             answered.setdefault(s.key, set()).add(s.number)
     split = {k: v for k, v in answered.items() if len(v) > 1}
     mismatched_db = {k: v for k, v in answered.items() if k in idem_map and {idem_map[k]} != v}
+    # customers named by phone for the first time: racing attempts must not register one twice
+    new_phones = {
+        json.loads(s.body)["customer"]["phone"]
+        for s in run.originals.values()
+        if s.new_customer and s.key in ok_keys
+    }
+    per_phone = dict(
+        Customer.objects.filter(phone__in=new_phones)
+        .values("phone")
+        .annotate(c=Count("id"))
+        .values_list("phone", "c")
+    )
+    twice = sum(1 for c in per_phone.values() if c > 1)
+    missing = len(new_phones - set(per_phone))
     retries_ok = [s for s in run.retries if s.number]
     same = sum(
         1 for s in retries_ok if s.number == (run.originals[s.key].number or idem_map.get(s.key))
@@ -338,6 +353,11 @@ def check_database(
             "one IdempotencyKey row per key, each with its own ticket",
             len(idem_rows) == len(ok_keys) and len(ours) == len(idem_rows),
             f"{len(idem_rows):,} rows, {len(ours):,} distinct tickets",
+        ),
+        (
+            "one customer per new phone (racing attempts registered none twice)",
+            twice == 0 and missing == 0,
+            f"{len(new_phones):,} new phones: {twice} registered twice, {missing} missing",
         ),
         (
             "no duplicate ticket numbers (whole table)",
