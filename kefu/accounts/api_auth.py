@@ -111,8 +111,9 @@ def token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
     while True:
         key = secrets.token_urlsafe(KEY_BYTES)
         prefix = key[:8]
-        # the prefix names the token in `kefu token revoke`: keep it unique among tokens
-        if not ApiToken.objects.filter(prefix=prefix).exists():
+        # the prefix names the token in `kefu token revoke`: keep it unique among tokens, and
+        # never starting with "-", which the command line would take for an option
+        if not key.startswith("-") and not ApiToken.objects.filter(prefix=prefix).exists():
             break
     token = ApiToken.objects.create(
         name=name, user=user, key_hash=ApiToken.hash_key(key), prefix=prefix

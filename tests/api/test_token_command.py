@@ -54,3 +54,19 @@ def test_create_for_unknown_user_fails():
 def test_revoke_of_unknown_prefix_fails():
     with pytest.raises(CommandError, match="找不到前缀"):
         run("revoke", "abcdefgh")
+
+
+@pytest.mark.django_db
+def test_new_keys_never_start_with_a_dash_so_revoke_can_name_them(alice, monkeypatch):
+    import secrets
+
+    keys = iter(
+        [
+            "-dashed-key-0000000000000000000000000000000",
+            "plain-key-00000000000000000000000000000000",
+        ]
+    )
+    monkeypatch.setattr(secrets, "token_urlsafe", lambda n: next(keys))
+    key = run("create", "--user", "alice", "--name", "话务")[0].strip()
+    assert key.startswith("plain-")
+    assert "已停用" in run("revoke", key[:8])[0]
