@@ -185,7 +185,9 @@ class CustomerInlineIn(Schema):
     member_no: str | None = None
 
 
-class TicketCreateIn(Schema):
+class TicketFieldsIn(Schema):
+    """The fields of a work order that both create and update accept."""
+
     kind: str | None = None
     channel: str | None = None
     priority: str | None = None
@@ -197,6 +199,9 @@ class TicketCreateIn(Schema):
     order_no: str | None = None
     product_model: str | None = None
     contact_phone: str | None = None
+
+
+class TicketCreateIn(TicketFieldsIn):
     received_at: str | None = None
     team: str | None = None
     assignee: str | None = None
@@ -204,18 +209,7 @@ class TicketCreateIn(Schema):
     customer: CustomerInlineIn | None = None
 
 
-class TicketPatchIn(Schema):
-    kind: str | None = None
-    channel: str | None = None
-    priority: str | None = None
-    scope: str | None = None
-    special_due_at: str | None = None
-    complaint_category: str | None = None
-    subject: str | None = None
-    description: str | None = None
-    order_no: str | None = None
-    product_model: str | None = None
-    contact_phone: str | None = None
+class TicketPatchIn(TicketFieldsIn):
     version: int | None = None
 
 
