@@ -652,10 +652,11 @@ def load(n: int, *, analyze: bool = False) -> None:
     with connection.cursor() as cur:
         if connection.vendor == "postgresql":
             print("  VACUUM ANALYZE ...", file=sys.stderr, flush=True)
-            cur.execute("VACUUM ANALYZE")
+            cur.execute(f"VACUUM ANALYZE {Customer._meta.db_table}, {Ticket._meta.db_table}")
         elif analyze:
             print("  ANALYZE ...", file=sys.stderr, flush=True)
-            cur.execute("ANALYZE")
+            cur.execute(f"ANALYZE {Customer._meta.db_table}")
+            cur.execute(f"ANALYZE {Ticket._meta.db_table}")
         if connection.vendor == "sqlite":
             cur.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     print(
