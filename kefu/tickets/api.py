@@ -29,6 +29,7 @@ from kefu.accounts.api_auth import (
     parse_instant,
 )
 from kefu.accounts.models import Team, User
+from kefu.customers.api import CustomerIn  # the inline customer of a new work order
 from kefu.customers.models import Customer
 from kefu.customers.services import (
     DuplicateCustomer,
@@ -177,14 +178,6 @@ class EventOut(Schema):
     public: bool
 
 
-class CustomerInlineIn(Schema):
-    name: str | None = None
-    phone: str | None = None
-    email: str | None = None
-    customer_class: str | None = None
-    member_no: str | None = None
-
-
 class TicketFieldsIn(Schema):
     """The fields of a work order that both create and update accept."""
 
@@ -206,7 +199,7 @@ class TicketCreateIn(TicketFieldsIn):
     team: str | None = None
     assignee: str | None = None
     customer_id: int | None = None
-    customer: CustomerInlineIn | None = None
+    customer: CustomerIn | None = None
 
 
 class TicketPatchIn(TicketFieldsIn):
