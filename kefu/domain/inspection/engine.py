@@ -1,0 +1,286 @@
+"""Inspecting a conversation: evaluate the rules, score, extract commitments and metrics."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+
+from kefu.domain.calendar import WorkCalendar
+from kefu.domain.conversation import Conversation, Segment
+from kefu.domain.inspection.builtins import agent_speech_rate, hold_ms, silences
+from kefu.domain.inspection.conditions import WHOLE, Hit
+from kefu.domain.inspection.context import Context
+from kefu.domain.inspection.extract import due_time, find_delay
+from kefu.domain.inspection.moments import farewell_for, moment_of, opening_for
+from kefu.domain.inspection.report import Commitment, Finding, InspectionReport
+from kefu.domain.inspection.rulebook import CompiledRulebook, Rule, rulebook_from_path
+
+DEFAULT_RULEBOOK = Path(__file__).resolve().parents[2] / "rulebooks" / "default.yaml"
+EVIDENCE_CHARS = 40
+
+
+@lru_cache(maxsize=1)
+def default_rulebook() -> CompiledRulebook:
+    return rulebook_from_path(DEFAULT_RULEBOOK)
+
+
+@lru_cache(maxsize=4)
+def _default_calendar() -> WorkCalendar:
+    from kefu.domain.holidays import default_calendar
+
+    return default_calendar()
+
+
+def inspect(
+    conversation: Conversation,
+    rulebook: CompiledRulebook,
+    *,
+    calendar: WorkCalendar | None = None,
+) -> InspectionReport:
+    """Inspects one conversation against a compiled rulebook (CONTRACTS.md 2, kefu.inspection/1)."""
+    ctx = Context(conversation, rulebook, calendar or _default_calendar())
+    findings: list[Finding] = []
+    spent: dict[str, float] = {}
+    for rule in rulebook.rules:
+        if not _applies(rule, conversation):
+            continue
+        hits = rule.condition.evaluate(ctx)
+        if not hits:
+            continue
+        for hit in _distinct(hits):
+            already = spent.get(rule.id, 0.0)
+            deduction = max(0.0, min(rule.deduction, rule.max_deduction - already))
+            spent[rule.id] = already + deduction
+            findings.append(_finding(ctx, rule, hit, deduction))
+    findings.sort(
+        key=lambda f: (f.segment if f.segment is not None else -1, f.span or (0, 0), f.rule)
+    )
+    score, verdict = _score(findings, rulebook.pass_mark)
+    return InspectionReport(
+        conversation_id=conversation.id,
+        rulebook_name=rulebook.name,
+        rulebook_version=rulebook.version,
+        score=score,
+        verdict=verdict,
+        findings=findings,
+        commitments=_commitments(ctx),
+        metrics=_metrics(ctx),
+        warnings=list(dict.fromkeys(ctx.warnings)),
+    )
+
+
+def _applies(rule: Rule, conversation: Conversation) -> bool:
+    applies = rule.applies
+    return (
+        conversation.channel in applies.channels
+        and conversation.line in applies.lines
+        and conversation.direction in applies.directions
+        and conversation.customer_class in applies.customer_classes
+    )
+
+
+def _distinct(hits: list[Hit]) -> list[Hit]:
+    """One finding per place: overlapping phrase hits in a segment count once (merged)."""
+    if len(hits) == 1:
+        return hits
+    kept: list[Hit] = []
+    for hit in sorted(set(hits), key=lambda h: (h[0], h[1], -(h[2] - h[1]))):
+        if kept and kept[-1][0] == hit[0]:
+            last = kept[-1]
+            if hit[1] == WHOLE and last[1] == WHOLE:
+                continue
+            if hit[1] != WHOLE and last[1] != WHOLE and hit[1] < last[2]:
+                if hit[2] > last[2]:
+                    kept[-1] = (last[0], last[1], hit[2])
+                continue
+        kept.append(hit)
+    return kept
+
+
+def _finding(ctx: Context, rule: Rule, hit: Hit, deduction: float) -> Finding:
+    segment, start, end = hit
+    span: tuple[int, int] | None = None
+    evidence = ""
+    if segment != WHOLE:
+        text = ctx.texts[segment]
+        if start != WHOLE:
+            span = ctx.normalised(segment).to_original(start, end)
+            evidence = text[span[0] : span[1]]
+        else:
+            evidence = text[:EVIDENCE_CHARS]
+    return Finding(
+        rule=rule.id,
+        standards=rule.standards,
+        severity=rule.severity,  # type: ignore[arg-type]
+        deduction=deduction,
+        message=_fill(rule.message, ctx),
+        suggestion=_fill(rule.suggestion, ctx),
+        segment=None if segment == WHOLE else segment,
+        span=span,
+        evidence=evidence,
+        dimension=rule.dimension,
+    )
+
+
+def _fill(template: str, ctx: Context) -> str:
+    if "{" not in template:
+        return template
+    greetings = ctx.rulebook.greetings
+    conv = ctx.conversation
+    opening, _ = opening_for(ctx.moment, greetings, line=conv.line, direction=conv.direction)
+    values = {
+        "opening": opening,
+        "farewell": farewell_for(ctx.moment, greetings),
+        "greeting": ctx.moment.greeting or greetings.afternoon,
+        "holiday": ctx.moment.holiday_greeting or ctx.moment.statutory_holiday or "",
+    }
+    try:
+        return template.format(**values)
+    except (KeyError, IndexError, ValueError):
+        return template
+
+
+def _score(findings: Iterable[Finding], pass_mark: float) -> tuple[float, str]:
+    findings = list(findings)
+    score = max(0.0, 100.0 - sum(f.deduction for f in findings))
+    failed = any(f.severity == "critical" for f in findings) or score < pass_mark
+    return score, "fail" if failed else "pass"
+
+
+def rescore(rulebook: CompiledRulebook, standing: Iterable[tuple[str, str]]) -> tuple[float, str]:
+    """Score and verdict from the findings still standing after review: (rule id, severity) pairs.
+
+    Per-rule caps apply as in `inspect`; a rule no longer in the rulebook deducts nothing but its
+    severity still counts (a critical finding fails the conversation).
+    """
+    spent: dict[str, float] = {}
+    total = 0.0
+    critical = False
+    for rule_id, severity in standing:
+        critical = critical or severity == "critical"
+        rule = rulebook.rule(rule_id)
+        if rule is None:
+            continue
+        already = spent.get(rule_id, 0.0)
+        deduction = max(0.0, min(rule.deduction, rule.max_deduction - already))
+        spent[rule_id] = already + deduction
+        total += deduction
+    score = max(0.0, 100.0 - total)
+    return score, "fail" if critical or score < rulebook.pass_mark else "pass"
+
+
+# --------------------------------------------------------------------------- commitments, metrics
+
+
+def _commitments(ctx: Context) -> list[Commitment]:
+    found: list[Commitment] = []
+    agent = set(ctx.turns_of("agent"))
+    seen: set[int] = set()
+    for pattern in ctx.rulebook.promise_patterns:
+        for seg, start, end in ctx.pattern_hits.get(pattern, ()):
+            if seg not in agent or seg in seen:
+                continue
+            norm = ctx.seg_norm[seg]
+            delay = find_delay(norm)
+            if delay is None:
+                continue
+            seen.add(seg)
+            due, hours = due_time(delay, ctx.said_at(seg), norm, ctx.calendar)
+            lo, hi = min(start, delay.start), max(end, delay.end)
+            span = ctx.normalised(seg).to_original(lo, hi)
+            found.append(
+                Commitment(
+                    kind="callback",
+                    segment=seg,
+                    evidence=ctx.texts[seg][span[0] : span[1]],
+                    due_at=due,
+                    span=span,
+                    hours=hours,
+                )
+            )
+    found.sort(key=lambda c: c.segment)
+    return found
+
+
+def _metrics(ctx: Context) -> dict[str, float | int | None]:
+    ring = next((e for e in ctx.conversation.events if e.type == "ring"), None)
+    answer = next((e for e in ctx.conversation.events if e.type == "answer"), None)
+    rate = agent_speech_rate(ctx)
+    gaps = silences(ctx)
+    agent_chars = sum(len(ctx.seg_norm[i]) for i in ctx.turns_of("agent"))
+    customer_chars = sum(len(ctx.seg_norm[i]) for i in ctx.turns_of("customer"))
+    metrics: dict[str, float | int | None] = {
+        "speech_rate_cpm": round(rate, 1) if rate is not None else None,
+        "answer_after_ms": (answer.at_ms - ring.at_ms) if ring and answer else None,
+        "longest_silence_ms": max((end - start for _, start, end in gaps), default=0)
+        if any(s.end_ms is not None for s in ctx.conversation.segments)
+        else None,
+        "hold_ms": hold_ms(ctx),
+        "agent_chars": agent_chars,
+        "customer_chars": customer_chars,
+        "talk_share": round(agent_chars / (agent_chars + customer_chars), 3)
+        if agent_chars + customer_chars
+        else None,
+        "agent_turns": len(ctx.turns_of("agent")),
+        "customer_turns": len(ctx.turns_of("customer")),
+    }
+    hangup = next((e for e in ctx.conversation.events if e.type == "hangup"), None)
+    if hangup is not None and hangup.by:
+        metrics["hung_up_by"] = hangup.by  # type: ignore[assignment]
+    return metrics
+
+
+# --------------------------------------------------------------------------- agent assist
+
+
+@dataclass(frozen=True, slots=True)
+class Opening:
+    text: str
+    reason: str
+    standards: tuple[str, ...]
+
+
+def expected_opening(
+    rulebook: CompiledRulebook,
+    *,
+    at: datetime,
+    line: str = "normal",
+    direction: str = "inbound",
+    calendar: WorkCalendar | None = None,
+) -> Opening:
+    """The standard opening for this moment (SCRIPT-1, -2, -3, -5)."""
+    moment = moment_of(at, rulebook.greetings, calendar or _default_calendar())
+    text, reason = opening_for(moment, rulebook.greetings, line=line, direction=direction)
+    if direction == "outbound":
+        standards: tuple[str, ...] = ("SCRIPT-2",)
+    elif line == "vip":
+        standards = ("SCRIPT-5",)
+    elif moment.holiday_greeting:
+        standards = ("SCRIPT-3",)
+    else:
+        standards = ("SCRIPT-1", "SCRIPT-2")
+    return Opening(text=text, reason=reason, standards=standards)
+
+
+def draft_check(text: str, rulebook: CompiledRulebook, *, channel: str = "chat") -> list[Finding]:
+    """Forbidden or wrong phrases in a draft reply, with the standard wording (the rules marked draft)."""
+    if not text.strip():
+        return []
+    conversation = Conversation(
+        id="draft",
+        channel=channel,
+        segments=(Segment(speaker="agent", text=text),),  # type: ignore[arg-type]
+    )
+    ctx = Context(conversation, rulebook, _default_calendar())
+    findings: list[Finding] = []
+    for rule in rulebook.rules:
+        if not rule.draft:
+            continue
+        for hit in _distinct(rule.condition.evaluate(ctx)):
+            if hit[0] != WHOLE and hit[1] != WHOLE:
+                findings.append(_finding(ctx, rule, hit, rule.deduction))
+    findings.sort(key=lambda f: f.span or (0, 0))
+    return findings
