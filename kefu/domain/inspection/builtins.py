@@ -224,6 +224,13 @@ def agent_speech_rate(ctx: Context, min_talk_ms: float = 0) -> float | None:
 
 def silences(ctx: Context) -> list[tuple[int, int, int]]:
     """Gaps between consecutive segments not covered by a hold or a mute: (after segment, start, end)."""
+    cached = ctx.scope_cache.get("silences")
+    if cached is None:
+        cached = ctx.scope_cache["silences"] = _silences(ctx)
+    return cached
+
+
+def _silences(ctx: Context) -> list[tuple[int, int, int]]:
     covered = _covered_spans(ctx)
     gaps: list[tuple[int, int, int]] = []
     segments = ctx.conversation.segments

@@ -289,14 +289,14 @@ class Not(Condition):
 
 
 def _anchor(ctx: Context, condition: Condition) -> int:
-    """Where "X is missing" is shown: the first segment of the scope X was looked for in."""
+    """Where "X is missing" is shown: the first segment of the scope X was looked for in.
+
+    Only a scoped search (first or last turns …) has such a place; "the agent never said X"
+    anywhere is a finding about the whole conversation.
+    """
     if isinstance(condition, Phrases | Regex | Similar):
         segments = condition.scope.segments(ctx, condition.speaker)
-        if segments:
-            return min(segments)
-        if segments is None:
-            turns = ctx.turns_of(condition.speaker)
-            return turns[0] if turns else WHOLE
+        return min(segments) if segments else WHOLE
     if isinstance(condition, AllOf | AnyOf):
         for part in condition.parts:
             anchor = _anchor(ctx, part)

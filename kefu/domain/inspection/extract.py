@@ -33,14 +33,17 @@ def digits_view(norm: str) -> str:
     return norm.translate(_CN_DIGITS)
 
 
+_NUMBER_RUNS: dict[int, re.Pattern[str]] = {}
+
+
 def long_numbers(norm: str, min_digits: int) -> list[tuple[int, int, str]]:
-    """Numbers of at least ``min_digits`` digits: (start, end, digits)."""
-    view = digits_view(norm)
-    return [
-        (m.start(), m.end(), m.group())
-        for m in _DIGIT_RUN.finditer(view)
-        if len(m.group()) >= min_digits
-    ]
+    """Numbers of at least ``min_digits`` digits, arabic or spelled digit by digit: (start, end, digits)."""
+    pattern = _NUMBER_RUNS.get(min_digits)
+    if pattern is None:
+        pattern = _NUMBER_RUNS[min_digits] = re.compile(
+            rf"[0-9零〇一二三四五六七八九幺两]{{{min_digits},}}"
+        )
+    return [(m.start(), m.end(), m.group().translate(_CN_DIGITS)) for m in pattern.finditer(norm)]
 
 
 def chinese_number(text: str) -> float | None:

@@ -104,9 +104,14 @@ class Normalised:
 def fold(text: str) -> str:
     """Full-width to half-width, traditional to simplified, lower case; positions unchanged."""
     table, _, _, changing = _tables()
-    if changing.search(text) is None:
+    found = changing.findall(text)
+    if not found:
         return text
-    return text.translate(table)
+    if len(found) > 32:  # mostly traditional or full-width text: one pass over everything
+        return text.translate(table)
+    for ch in set(found):  # a few letters to lower-case: replace just those
+        text = text.replace(ch, table[ord(ch)])
+    return text
 
 
 def squeeze(folded: str) -> str:
