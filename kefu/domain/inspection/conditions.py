@@ -296,7 +296,9 @@ def _anchor(ctx: Context, condition: Condition) -> int:
     """
     if isinstance(condition, Phrases | Regex | Similar):
         segments = condition.scope.segments(ctx, condition.speaker)
-        return min(segments) if segments else WHOLE
+        if not segments:
+            return WHOLE
+        return max(segments) if condition.scope.last_turns is not None else min(segments)
     if isinstance(condition, AllOf | AnyOf):
         for part in condition.parts:
             anchor = _anchor(ctx, part)
