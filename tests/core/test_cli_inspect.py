@@ -114,6 +114,7 @@ def test_bad_rulebook_option_stops_with_the_problems(tmp_path: Path) -> None:
     assert "规则 a.b 的字段 severity" in str(caught.value)
 
 
+@pytest.mark.django_db
 def test_missing_path_is_reported(tmp_path: Path) -> None:
     code, out, err = run("inspect", str(tmp_path / "nope.json"))
     assert code == 1 and out == ""

@@ -191,7 +191,7 @@ class Phrases(Condition):
             for pattern in self.unless_turn_has:
                 if any(other[0] == seg for other in ctx.pattern_hits.get(pattern, ())):
                     return False
-        return not (self.whole_clause and not ctx.normalised(seg).is_whole_clause(start, end))
+        return not (self.whole_clause and not ctx.is_whole_clause(seg, start, end))
 
 
 @dataclass(eq=False)

@@ -107,7 +107,7 @@ def _finding(ctx: Context, rule: Rule, hit: Hit, deduction: float) -> Finding:
     if segment != WHOLE:
         text = ctx.texts[segment]
         if start != WHOLE:
-            span = ctx.normalised(segment).to_original(start, end)
+            span = ctx.to_original(segment, start, end)
             evidence = text[span[0] : span[1]]
         else:
             evidence = text[:EVIDENCE_CHARS]
@@ -190,7 +190,7 @@ def _commitments(ctx: Context) -> list[Commitment]:
             seen.add(seg)
             due, hours = due_time(delay, ctx.said_at(seg), norm, ctx.calendar)
             lo, hi = min(start, delay.start), max(end, delay.end)
-            span = ctx.normalised(seg).to_original(lo, hi)
+            span = ctx.to_original(seg, lo, hi)
             found.append(
                 Commitment(
                     kind="callback",

@@ -114,6 +114,11 @@ def fold(text: str) -> str:
     return text
 
 
+def dropped_runs() -> re.Pattern[str]:
+    """The pattern of runs of spaces and punctuation (what matching ignores)."""
+    return _tables()[2]
+
+
 def squeeze(folded: str) -> str:
     """A folded text without its spaces and punctuation."""
     return _tables()[2].sub("", folded)
