@@ -57,6 +57,7 @@ class PhraseRegistry:
 
     def __init__(self) -> None:
         self.patterns: list[str] = []
+        self.wording: list[str] = []  # each pattern as first written in the rulebook
         self._index: dict[str, int] = {}
 
     def add(self, phrase: str) -> int:
@@ -65,7 +66,23 @@ class PhraseRegistry:
         if found is None:
             found = self._index[norm] = len(self.patterns)
             self.patterns.append(norm)
+            self.wording.append(phrase.strip())
         return found
+
+
+def flagged_phrases(condition: Condition, wording: list[str]) -> list[tuple[str, bool]]:
+    """The phrases whose presence a condition flags, as written: (phrase, whole clause only).
+
+    Phrases under ``not`` (things required) and exclusions are not listed.
+    """
+    found: list[tuple[str, bool]] = []
+    if isinstance(condition, Phrases):
+        for pattern in (*condition.any_of, *condition.all_of):
+            found.append((wording[pattern], condition.whole_clause))
+    elif isinstance(condition, AllOf | AnyOf):
+        for part in condition.parts:
+            found.extend(flagged_phrases(part, wording))
+    return list(dict.fromkeys(found))
 
 
 # --------------------------------------------------------------------------- scopes

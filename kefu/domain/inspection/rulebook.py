@@ -26,6 +26,7 @@ from kefu.domain.inspection.conditions import (
     Parser,
     PhraseRegistry,
     Problems,
+    flagged_phrases,
 )
 from kefu.domain.inspection.moments import Greetings, HolidayPeriod
 from kefu.domain.inspection.normalize import normalise_phrase
@@ -78,6 +79,8 @@ class Rule:
     condition: Condition
     draft: bool = False
     note: str = ""
+    # The phrases the rule flags, as written in the rulebook: (phrase, counts only as a whole clause).
+    phrases: tuple[tuple[str, bool], ...] = ()
 
     @property
     def channels(self) -> tuple[str, ...]:
@@ -542,4 +545,5 @@ def _rule(
         condition=condition,
         draft=bool(draft),
         note=str(item.get("note", "")),
+        phrases=tuple(flagged_phrases(condition, registry.wording)) if has_flag else (),
     )
