@@ -185,7 +185,7 @@ def _commitments(ctx: Context) -> list[Commitment]:
                 continue
             norm = ctx.seg_norm[seg]
             delay = find_delay(norm)
-            if delay is None:
+            if delay is None or delay.soon:
                 continue
             seen.add(seg)
             due, hours = due_time(delay, ctx.said_at(seg), norm, ctx.calendar)

@@ -78,6 +78,7 @@ _NUM = r"\d+(?:\.\d+)?|[零一二两三四五六七八九十百]+|xx"
 _AMOUNT = re.compile(
     rf"(?P<n>{_NUM})(?P<half>个半)?个?(?P<unit>小时|钟头|分钟|个工作日|工作日|天|日)(?:之内|以内|内)?"
 )
+_SOON = re.compile(r"稍后|马上|立即|立刻|随后")
 _HALF_HOUR = re.compile(r"半个?小时")
 _DAY_WORD = re.compile(
     rf"(?P<day>今天|今晚|明天|后天)(?P<part>上午|中午|下午|晚上)?(?:(?P<h>{_NUM})点(?P<m>半|\d+分?)?)?"
@@ -97,6 +98,7 @@ class Delay:
     hours: float | None  # None for an unspecified "XX小时" placeholder
     working_days: float | None = None
     absolute: datetime | None = None
+    soon: bool = False  # "稍后", "马上": a time is stated, but not one to keep as a commitment
 
 
 def find_delay(norm: str) -> Delay | None:
@@ -106,7 +108,8 @@ def find_delay(norm: str) -> Delay | None:
     day = _DAY_WORD.search(norm)
     candidates = [m for m in (match, half, day) if m is not None]
     if not candidates:
-        return None
+        soon = _SOON.search(norm)
+        return Delay(soon.start(), soon.end(), hours=None, soon=True) if soon else None
     first = min(candidates, key=lambda m: m.start())
     if first is half:
         return Delay(first.start(), first.end(), hours=0.5)

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 # Characters that end a clause: a phrase marked "whole clause" must sit between two of these.
-CLAUSE_MARKS = frozenset(",.!?;:、。!?,;:…~～\n\x00")
+CLAUSE_MARKS = frozenset(",.!?;。!?,;…~～\n\x00")
 
 _CJK_RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF))
 

@@ -64,7 +64,9 @@ def evaluate() -> tuple[dict[str, Score], list[str], int]:
                 elif sid in flagged:
                     score.fp += 1
                     rules = sorted({f.rule for f in report.findings if sid in f.standards})
-                    mistakes.append(f"{conversation.id}: {sid} flagged but not labelled ({', '.join(rules)})")
+                    mistakes.append(
+                        f"{conversation.id}: {sid} flagged but not labelled ({', '.join(rules)})"
+                    )
                 else:
                     score.fn += 1
                     mistakes.append(f"{conversation.id}: {sid} labelled but not flagged")

@@ -89,11 +89,25 @@ def test_customer_saying_forbidden_words_is_not_flagged(customer_says: str) -> N
         "请问有什么可以帮您?",
         "请您出示一下身份证,好吗?",
         "我们会为您反馈,请您放心。",
+        "这个药一天喂三次就可以了。",
+        "您打开手机营业厅看一下吧。",
+        "办理时请携带:身份证、户口本。",
     ],
 )
 def test_polite_near_misses_are_not_flagged(agent_says: str) -> None:
     report = run(clean_call(("customer", "我想办个业务。"), ("agent", agent_says)))
     assert report.findings == [], report.to_json()
+
+
+@pytest.mark.parametrize(
+    "customer_says",
+    ["帮我找一下账单。", "你建议我办哪个套餐?", "谢谢,我找一下你们的小王。"],
+)
+def test_customer_words_close_to_a_trigger_do_not_demand_a_script(customer_says: str) -> None:
+    report = run(clean_call(("customer", customer_says), ("agent", "不客气,请您稍候,我帮您查询。")))
+    assert not {"personal_call.refusal", "scenario.suggestion_response"} & rules_of(report) or (
+        "小王" in customer_says and rules_of(report) == {"personal_call.refusal"}
+    ), report.to_json()
 
 
 def test_thanks_needs_a_fitting_response_in_the_next_agent_turn() -> None:
