@@ -22,6 +22,9 @@ from kefu.accounts.api_auth import API_AUTH
 from kefu.core.services import StaleVersion
 from kefu.customers.api import router as customers_router
 from kefu.customers.services import DuplicateCustomer
+from kefu.quality.api import batches_router as inspection_batches_router
+from kefu.quality.api import router as inspections_router
+from kefu.quality.assist.api import router as assist_router
 from kefu.tickets.api import callbacks_router, sla_router
 from kefu.tickets.api import router as tickets_router
 from kefu.tickets.services import IdempotencyConflict
@@ -49,6 +52,9 @@ api.add_router("/tickets", tickets_router, tags=["工单 tickets"])
 api.add_router("/callbacks", callbacks_router, tags=["回电 callbacks"])
 api.add_router("/sla", sla_router, tags=["时限 sla"])
 api.add_router("/customers", customers_router, tags=["客户 customers"])
+api.add_router("/inspections", inspections_router, tags=["质检 inspections"])
+api.add_router("/inspection-batches", inspection_batches_router, tags=["质检 inspections"])
+api.add_router("/assist", assist_router)
 
 
 # --- error shapes -------------------------------------------------------------------------------

@@ -59,6 +59,8 @@ INSTALLED_APPS = [
     "kefu.customers",
     "kefu.tickets",
     "kefu.reports",
+    "kefu.quality",
+    "kefu.quality.assist",  # agent assist: templates and static files, no models
 ]
 
 MIDDLEWARE = [
@@ -198,6 +200,8 @@ KEFU_SITE_NAME = env("KEFU_SITE_NAME") or _("客服中心")
 KEFU_TICKET_PREFIX = env("KEFU_TICKET_PREFIX", "KF")
 KEFU_SLA_WARN_RATIO = envfloat("KEFU_SLA_WARN_RATIO", "0.75")
 KEFU_RECONCILE_SECONDS = envint("KEFU_RECONCILE_SECONDS", "60")
+# the site's own copy of the rulebook (YAML); unset = the packaged kefu/rulebooks/default.yaml
+KEFU_RULEBOOK = env("KEFU_RULEBOOK", "") or None
 
 # --- security headers -----------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

@@ -15,6 +15,7 @@ urlpatterns = [
     path("customers/", include("kefu.customers.urls")),
     path("tickets/", include("kefu.tickets.urls")),
     path("reports/", include("kefu.reports.urls")),
+    path("quality/", include("kefu.quality.urls")),
     path("", include("kefu.core.urls")),
 ]
 if settings.DEBUG:

@@ -38,6 +38,7 @@ from kefu.core.views import apply_errors, paginate, safe_next
 from kefu.customers import services as customer_services
 from kefu.customers.models import Customer
 from kefu.customers.selectors import customer_search
+from kefu.quality.assist.selectors import opening_for_user
 
 from . import selectors, services
 from .complaints import complaint_report_save, complaint_report_verify
@@ -92,6 +93,7 @@ def workbench(request: HttpRequest) -> HttpResponse:
         "search_form": IntakeSearchForm(),
         "is_handler": has_role(user, TICKET_HANDLERS),
         "now": now,
+        "assist_opening": opening_for_user(user, at=now),
     }
     return render(request, "tickets/workbench.html", context)
 
