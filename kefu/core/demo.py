@@ -285,7 +285,15 @@ def demo_load(
         key_hash=ApiToken.hash_key(token_key),
         prefix=token_key[:8],
     )
-    return {"users": len(users), "customers": len(people), "tickets": created}
+    from kefu.quality.demo import demo_conversations_load
+
+    conversations = demo_conversations_load()
+    return {
+        "users": len(users),
+        "customers": len(people),
+        "tickets": created,
+        "conversations": conversations,
+    }
 
 
 def _date_back(ticket: Ticket, replied_at) -> None:  # noqa: ANN001

@@ -40,7 +40,8 @@ class Command(BaseCommand):
             settings.EMAIL_BACKEND = mail_backend
         if loaded:
             self.stdout.write(
-                f"演示数据:{loaded['users']} 个账号,{loaded['customers']} 位客户,{loaded['tickets']} 张工单"
+                f"演示数据:{loaded['users']} 个账号,{loaded['customers']} 位客户,"
+                f"{loaded['tickets']} 张工单,{loaded.get('conversations', 0)} 个质检对话"
             )
         self.stdout.write("\n登录账号(密码相同):")
         for username, password, label in demo_logins():
