@@ -231,18 +231,23 @@ def silences(ctx: Context) -> list[tuple[int, int, int]]:
 
 
 def _silences(ctx: Context) -> list[tuple[int, int, int]]:
-    covered = _covered_spans(ctx)
-    gaps: list[tuple[int, int, int]] = []
     segments = ctx.conversation.segments
-    for i in range(1, len(segments)):
-        prev, cur = segments[i - 1], segments[i]
-        if prev.end_ms is None or cur.start_ms is None or cur.start_ms <= prev.end_ms:
-            continue
-        start, end = prev.end_ms, cur.start_ms
-        uncovered = end - start - sum(max(0, min(end, e) - max(start, s)) for s, e in covered)
-        if uncovered > 0:
-            gaps.append((i - 1, start, start + uncovered))
-    return gaps
+    ends = [s.end_ms for s in segments[:-1]]
+    starts = [s.start_ms for s in segments[1:]]
+    gaps = [
+        (i, end, start)
+        for i, (end, start) in enumerate(zip(ends, starts, strict=True))
+        if end is not None and start is not None and start > end
+    ]
+    covered = _covered_spans(ctx) if ctx.conversation.events else []
+    if not covered:
+        return gaps
+    uncovered: list[tuple[int, int, int]] = []
+    for i, start, end in gaps:
+        held = sum(max(0, min(end, e) - max(start, s)) for s, e in covered)
+        if end - start - held > 0:
+            uncovered.append((i, start, start + end - start - held))
+    return uncovered
 
 
 def _covered_spans(ctx: Context) -> list[tuple[int, int]]:

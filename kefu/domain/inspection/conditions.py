@@ -217,10 +217,18 @@ class Regex(Condition):
     exclude: re.Pattern[str] | None = None
     speaker: str = "agent"
     scope: Scope = field(default_factory=Scope)
+    gate: tuple[int, ...] = ()  # phrases a turn must contain before the regex is tried
+
+    def pattern_ids(self) -> Iterable[int]:
+        return self.gate
 
     def evaluate(self, ctx: Context, only: frozenset[int] | None = None) -> list[Hit]:
         hits: list[Hit] = []
-        for seg in ctx.segments_for(self.speaker, self.scope, only):
+        segments = ctx.segments_for(self.speaker, self.scope, only)
+        if self.gate:
+            gated = {hit[0] for pattern in self.gate for hit in ctx.pattern_hits.get(pattern, ())}
+            segments = [seg for seg in segments if seg in gated]
+        for seg in segments:
             text = ctx.seg_norm[seg]
             for match in self.pattern.finditer(text):
                 if match.end() == match.start():
@@ -539,9 +547,10 @@ class Parser:
         if not isinstance(body, dict):
             self.problems.add(path, "应为正则表达式文字,或含 pattern 的对象")
             return None
-        self._unknown_keys(body, ("pattern", "exclude", *COMMON_KEYS), path)
+        self._unknown_keys(body, ("pattern", "exclude", "gate", *COMMON_KEYS), path)
         pattern = self._compile(body.get("pattern"), f"{path}.pattern", required=True)
         exclude = self._compile(body.get("exclude"), f"{path}.exclude", required=False)
+        gate = self.phrase_list(body["gate"], f"{path}.gate") if "gate" in body else ()
         if pattern is None:
             return None
         return Regex(
@@ -549,6 +558,7 @@ class Parser:
             exclude=exclude,
             speaker=self._speaker(body, path),
             scope=self.scope(body.get("scope"), f"{path}.scope"),
+            gate=gate,
         )
 
     def _compile(self, value: Any, path: str, *, required: bool) -> re.Pattern[str] | None:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from kefu.domain.calendar import WorkCalendar
 from kefu.domain.conversation import Conversation
-from kefu.domain.inspection.normalize import CLAUSE_MARKS, dropped_runs, fold
+from kefu.domain.inspection.normalize import Normalised, fold, normalise, squeeze
 
 if TYPE_CHECKING:
     from kefu.domain.inspection.moments import Moment
@@ -36,42 +36,14 @@ class Context:
             s.text if SEPARATOR not in s.text else s.text.replace(SEPARATOR, " ") for s in segments
         ]
         self.texts = texts
-        folded = fold(SEPARATOR.join(texts))
-        self._folded = folded
-        # One pass over the dropped runs gives the squeezed text and the way back to the original.
-        parts: list[str] = []
-        norm_starts: list[int] = []
-        orig_starts: list[int] = []
-        at = 0
-        previous = 0
-        for match in dropped_runs().finditer(folded):
-            start = match.start()
-            if start > previous:
-                parts.append(folded[previous:start])
-                norm_starts.append(at)
-                orig_starts.append(previous)
-                at += start - previous
-            previous = match.end()
-        if previous < len(folded) or not parts:
-            parts.append(folded[previous:])
-            norm_starts.append(at)
-            orig_starts.append(previous)
-        joined = "".join(parts)
-        self._run_norm = norm_starts
-        self._run_orig = orig_starts
+        joined = squeeze(fold(SEPARATOR.join(texts)))
         self.seg_norm: list[str] = joined.split(SEPARATOR)
         starts: list[int] = []
         at = 0
         for part in self.seg_norm:
             starts.append(at)
             at += len(part) + 1
-        self._seg_norm_start = starts
-        orig_seg_starts: list[int] = []
-        at = 0
-        for text in texts:
-            orig_seg_starts.append(at)
-            at += len(text) + 1
-        self._seg_orig_start = orig_seg_starts
+        self._normalised: dict[int, Normalised] = {}
         self.speakers: list[str] = [s.speaker for s in segments]
         hits: dict[int, list[tuple[int, int, int]]] = {}
         if len(starts) == 1:
@@ -122,30 +94,21 @@ class Context:
         first = bisect_right(turns, after)
         return turns[first : first + count]
 
+    def normalised(self, segment: int) -> Normalised:
+        """A segment's full normalisation, with the way back to its words (built when needed:
+        only findings and whole-clause checks need it, so most segments never pay for it)."""
+        found = self._normalised.get(segment)
+        if found is None:
+            found = self._normalised[segment] = normalise(self.texts[segment])
+        return found
+
     def to_original(self, segment: int, start: int, end: int) -> tuple[int, int]:
         """Maps [start, end) of a segment's normalised text to its original text."""
-        base = self._seg_norm_start[segment]
-        origin = self._seg_orig_start[segment]
-        return self._position(base + start) - origin, self._position(base + end - 1) + 1 - origin
-
-    def _position(self, at: int) -> int:
-        run = bisect_right(self._run_norm, at) - 1
-        return self._run_orig[run] + at - self._run_norm[run]
+        return self.normalised(segment).to_original(start, end)
 
     def is_whole_clause(self, segment: int, start: int, end: int) -> bool:
         """Whether [start, end) of a segment is a whole clause (punctuation or the turn's ends around)."""
-        origin = self._seg_orig_start[segment]
-        o_start, o_end = self.to_original(segment, start, end)
-        folded = self._folded
-        i = origin + o_start - 1
-        while i >= 0 and folded[i] in " \t":
-            i -= 1
-        if i >= 0 and folded[i] not in CLAUSE_MARKS:
-            return False
-        j = origin + o_end
-        while j < len(folded) and folded[j] in " \t":
-            j += 1
-        return j >= len(folded) or folded[j] in CLAUSE_MARKS
+        return self.normalised(segment).is_whole_clause(start, end)
 
     @cached_property
     def is_silent_call(self) -> bool:

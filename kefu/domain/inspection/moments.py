@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from lunar_python import Lunar
@@ -74,7 +75,7 @@ class Moment:
 def moment_of(started_at: datetime | None, greetings: Greetings, calendar: WorkCalendar) -> Moment:
     if started_at is None:
         return Moment(local=None)
-    local = started_at.astimezone(ZoneInfo(greetings.timezone))
+    local = started_at.astimezone(_zone(greetings.timezone))
     day = local.date()
     warnings: list[str] = []
     festival = _festival_period(day, greetings, calendar, warnings)
@@ -96,6 +97,11 @@ def moment_of(started_at: datetime | None, greetings: Greetings, calendar: WorkC
         statutory_holiday=statutory,
         warnings=tuple(warnings),
     )
+
+
+@lru_cache(maxsize=8)
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
 
 
 def _festival_period(
