@@ -192,11 +192,12 @@ class Phrases(Condition):
                 if self._keep(ctx, hit):
                     per_segment.setdefault(seg, {}).setdefault(pattern, hit)
         needed = len(set(self.all_of))
-        hits: list[Hit] = []
-        for found in per_segment.values():
-            if len(found) == needed:
-                hits.extend(found.values())
-        return hits
+        # One hit per turn that has them all: the earliest, as the evidence.
+        return [
+            min(found.values(), key=lambda h: h[1])
+            for found in per_segment.values()
+            if len(found) == needed
+        ]
 
     def _keep(self, ctx: Context, hit: Hit) -> bool:
         seg, start, end = hit
