@@ -7,11 +7,15 @@ else in the chrome must be free of CJK characters."""
 
 from __future__ import annotations
 
+import json
 import re
+from datetime import datetime
 from html.parser import HTMLParser
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.test import Client
 
 from kefu.accounts.models import User
@@ -280,3 +284,176 @@ def test_login_page_in_english(client: Client, config: None) -> None:
     html = client.get("/accounts/login/").content.decode()
     assert "<h1>Customer Service Centre</h1>" in html
     assert_english_chrome(html)
+
+
+# --- quality inspection and agent assist ------------------------------------------------------
+
+# "now" for the quality pages: the imported calls happened this morning (as in tests/quality)
+QUALITY_NOW = datetime(2026, 11, 20, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+FORBIDDEN = "不行就是不行,这是规定。"  # data: what the agent said (SCRIPT-9)
+
+
+def _call(conv_id: str, employee_no: str, agent_text: str = FORBIDDEN) -> dict[str, Any]:
+    return {
+        "id": conv_id,
+        "channel": "phone",
+        "started_at": "2026-11-20T09:15:00+08:00",
+        "agent": {"employee_no": employee_no},
+        "customer": {"phone": "13812345678"},
+        "segments": [
+            {"speaker": "agent", "text": "早上好!工号1024为您服务,请问有什么可以帮您?"},
+            {"speaker": "customer", "text": "我的宽带断了,能不能马上修?"},
+            {"speaker": "agent", "text": agent_text},
+            {"speaker": "agent", "text": "我们会在24小时内给您回复。"},
+            {"speaker": "customer", "text": "好吧。"},
+            {"speaker": "agent", "text": "感谢您的来电,再见!"},
+        ],
+    }
+
+
+@pytest.fixture
+def quality(config: None, ivan: User, alice: User, bob: User, ticket: Ticket) -> Any:
+    """Two calls of alice's (the first linked to her work order) and one of bob's, inspected,
+    under a fixed clock; alice has appealed the finding of her first call."""
+    from kefu.quality.models import Conversation, Finding
+    from kefu.quality.services import conversations_import, finding_appeal, rulebook_invalidate
+
+    rulebook_invalidate()
+    with time_machine.travel(QUALITY_NOW, tick=True):
+        calls = [_call("alice-1", "1024"), _call("alice-2", "1024"), _call("bob-1", "1025")]
+        conversations_import(by=ivan, data=json.dumps(calls[1:]).encode(), filename="calls.json")
+        conversations_import(
+            by=ivan, data=json.dumps(calls[0]).encode(), filename="alice.json", ticket=ticket
+        )
+        conv = Conversation.objects.get(external_id="alice-1")
+        finding = Finding.objects.filter(inspection=conv.latest_inspection).first()
+        assert finding is not None
+        finding_appeal(by=alice, finding=finding, reason="客户要求无法办理")
+        yield conv
+
+
+def _quality_data(*users: User) -> tuple[str, ...]:
+    """Data on the quality pages: people, team, customer, and the rulebook's rule titles (site
+    configuration, shown as written in the filters' rule choices and the phrase library)."""
+    from kefu.quality.assist.selectors import assist_rulebook, phrase_library
+    from kefu.quality.selectors import rule_choices
+
+    library = phrase_library(assist_rulebook())
+    titles = [label for _id, label in rule_choices()]
+    titles += [s.title for s in library.scenarios] + [c.title for c in library.forbidden]
+    teams = tuple({str(u.team) for u in users if u.team})
+    return (*titles, *teams, "张先生", SUBJECT, FORBIDDEN, *_people(*users))
+
+
+def test_quality_list_in_english(
+    client: Client, ivan: User, alice: User, bob: User, lena: User, quality: Any
+) -> None:
+    html = page(english(client, ivan), "/quality/")
+    for s in (
+        "<h1>Conversations</h1>",
+        ">Quality inspection</a>",  # the header's nav link
+        "Import conversations",
+        "Review queue",
+        "Agent scorecards",
+        "Rule statistics",
+        "Phrase library",
+        "Conversation ID",
+        "Verdict",
+        "Linked work order",
+        "Fail",
+    ):
+        assert s in html, s
+    assert_english_chrome(html, data=_quality_data(ivan, alice, bob, lena))
+
+
+def test_conversation_page_in_english_for_the_inspector(
+    client: Client, ivan: User, alice: User, bob: User, lena: User, quality: Any
+) -> None:
+    html = page(english(client, ivan), quality.get_absolute_url())
+    for s in (
+        "Inspection details",
+        "Transcript",
+        "Inspection findings",
+        "Service promises",
+        "Inspection records",
+        "Re-inspect",
+        "Decide appeal",  # alice's appeal is pending
+        "Uphold",
+        "Pending",
+        "Score",
+    ):
+        assert s in html, s
+    assert_english_chrome(html, data=(*_quality_data(ivan, alice, bob, lena), quality.external_id))
+
+
+def test_conversation_page_in_english_for_the_agent(
+    client: Client, ivan: User, alice: User, bob: User, lena: User, quality: Any
+) -> None:
+    from kefu.quality.models import Conversation
+
+    conv = Conversation.objects.get(external_id="alice-2")  # no appeal yet: the form shows
+    html = page(english(client, alice), conv.get_absolute_url())
+    for s in ("<summary>Appeal</summary>", "Reason for appeal", "Submit appeal"):
+        assert s in html, s
+    assert_english_chrome(html, data=(*_quality_data(ivan, alice, bob, lena), conv.external_id))
+
+
+@pytest.mark.parametrize(
+    ("url", "texts"),
+    [
+        ("/quality/queue/", ("<h1>Review queue</h1>", "Severity", "Random sample size")),
+        ("/quality/queue/?status=appealed", ("Pending appeals", "Under appeal")),
+        (
+            "/quality/scorecards/",
+            ("<h1>Agent quality scorecards</h1>", "Average score", "Pass rate", "Weekly trend"),
+        ),
+        ("/quality/rules/", ("<h1>Rule hit statistics</h1>", "By rule", "Overturn rate")),
+        ("/quality/import/", ("<h1>Import conversations</h1>", "Import and inspect")),
+    ],
+)
+def test_quality_pages_in_english(
+    client: Client,
+    url: str,
+    texts: tuple[str, ...],
+    ivan: User,
+    alice: User,
+    bob: User,
+    lena: User,
+    quality: Any,
+) -> None:
+    with time_machine.travel(QUALITY_NOW, tick=True):
+        html = page(english(client, ivan), url)
+    for s in texts:
+        assert s in html, s
+    assert_english_chrome(html, data=_quality_data(ivan, alice, bob, lena))
+
+
+def test_phrase_library_in_english(client: Client, config: None, alice: User, lena: User) -> None:
+    html = page(english(client, alice), "/quality/assist/phrases/")
+    for s in (
+        "<h1>Phrase library</h1>",
+        "Forbidden phrases (the five “don'ts”)",
+        "Scenario responses",
+        'aria-label="Standard wording"',
+        "Wording check",
+    ):
+        assert s in html, s
+    assert_english_chrome(html, data=_quality_data(alice, lena))
+
+
+def test_draft_check_page_in_english(client: Client, config: None, alice: User) -> None:
+    c = english(client, alice)
+    html = page(c, "/quality/assist/check/")
+    for s in ("<h1>Wording check</h1>", "Reply draft", "Online chat", ">Check</button>"):
+        assert s in html, s
+    assert_english_chrome(html, data=_quality_data(alice))
+
+    r = c.post("/quality/assist/check/", {"text": "你到底想怎么样?", "channel": "chat"})
+    html = r.content.decode()
+    assert r.status_code == 200 and "Wording alert" in html and "Marked-up draft" in html
+    assert_english_chrome(html, data=_quality_data(alice))
+
+
+def test_workbench_opening_in_english(client: Client, config: None, alice: User) -> None:
+    html = page(english(client, alice), "/tickets/workbench/")
+    assert "Opening to use now" in html and "Phrase library" in html
