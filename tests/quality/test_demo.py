@@ -19,9 +19,10 @@ def test_demo_loads_inspected_conversations_with_findings_and_callbacks() -> Non
     assert conversations.count() == 60
     assert all(c.agent_id is not None for c in conversations)
     assert not conversations.filter(inspections__isnull=True).exists()
-    assert Finding.objects.filter(rule="forbidden.questioning").exists() or Finding.objects.filter(
-        rule="forbidden.shirking"
-    ).exists()
+    assert (
+        Finding.objects.filter(rule="forbidden.questioning").exists()
+        or Finding.objects.filter(rule="forbidden.shirking").exists()
+    )
     linked = conversations.exclude(ticket=None)
     assert linked.exists()
     assert Callback.objects.filter(ticket__in=[c.ticket_id for c in linked]).exists()

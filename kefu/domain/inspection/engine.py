@@ -14,7 +14,7 @@ from kefu.domain.inspection.builtins import agent_speech_rate, hold_ms, silences
 from kefu.domain.inspection.conditions import WHOLE, Hit
 from kefu.domain.inspection.context import Context
 from kefu.domain.inspection.extract import due_time, find_delay
-from kefu.domain.inspection.moments import farewell_for, moment_of, opening_for
+from kefu.domain.inspection.moments import farewell_for, moment_of, opening_for, opening_occasion
 from kefu.domain.inspection.report import Commitment, Finding, InspectionReport
 from kefu.domain.inspection.rulebook import CompiledRulebook, Rule, rulebook_from_path
 
@@ -239,8 +239,10 @@ def _metrics(ctx: Context) -> dict[str, float | int | None]:
 @dataclass(frozen=True, slots=True)
 class Opening:
     text: str
-    reason: str
+    reason: str  # in Chinese: "上午", "国庆节期间", "贵宾专线" …
     standards: tuple[str, ...]
+    occasion: str = ""  # outbound | vip | holiday | morning | afternoon | unknown
+    holiday: str | None = None  # the festival, when occasion is holiday
 
 
 def expected_opening(
@@ -254,6 +256,7 @@ def expected_opening(
     """The standard opening for this moment (SCRIPT-1, -2, -3, -5)."""
     moment = moment_of(at, rulebook.greetings, calendar or _default_calendar())
     text, reason = opening_for(moment, rulebook.greetings, line=line, direction=direction)
+    _, occasion = opening_occasion(moment, rulebook.greetings, line=line, direction=direction)
     if direction == "outbound":
         standards: tuple[str, ...] = ("SCRIPT-2",)
     elif line == "vip":
@@ -262,7 +265,13 @@ def expected_opening(
         standards = ("SCRIPT-3",)
     else:
         standards = ("SCRIPT-1", "SCRIPT-2")
-    return Opening(text=text, reason=reason, standards=standards)
+    return Opening(
+        text=text,
+        reason=reason,
+        standards=standards,
+        occasion=occasion,
+        holiday=moment.holiday_greeting,
+    )
 
 
 def draft_check(text: str, rulebook: CompiledRulebook, *, channel: str = "chat") -> list[Finding]:

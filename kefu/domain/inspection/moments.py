@@ -156,18 +156,34 @@ def opening_for(
     moment: Moment, greetings: Greetings, *, line: str = "normal", direction: str = "inbound"
 ) -> tuple[str, str]:
     """The standard opening now and why ("上午", "国庆节期间", "贵宾专线")."""
+    text, occasion = opening_occasion(moment, greetings, line=line, direction=direction)
+    reasons = {
+        "outbound": "外呼",
+        "vip": "贵宾专线",
+        "holiday": f"{moment.holiday_greeting}期间",
+        "morning": "上午",
+        "afternoon": "下午和晚上",
+        "unknown": "时间不明",
+    }
+    return text, reasons[occasion]
+
+
+def opening_occasion(
+    moment: Moment, greetings: Greetings, *, line: str = "normal", direction: str = "inbound"
+) -> tuple[str, str]:
+    """The standard opening now and its occasion: outbound, vip, holiday, morning, afternoon or
+    unknown (for interfaces that word the reason in their own language)."""
     if direction == "outbound":
-        return greetings.opening_outbound, "外呼"
+        return greetings.opening_outbound, "outbound"
     if line == "vip":
-        return greetings.opening_vip, "贵宾专线"
+        return greetings.opening_vip, "vip"
     if moment.holiday_greeting:
-        text = greetings.opening_holiday.format(greeting=moment.greeting)
-        return text, f"{moment.holiday_greeting}期间"
+        return greetings.opening_holiday.format(greeting=moment.greeting), "holiday"
     greeting = moment.greeting or greetings.afternoon
-    reason = "上午" if moment.morning else "下午和晚上"
+    occasion = "morning" if moment.morning else "afternoon"
     if not moment.known:
-        reason = "时间不明"
-    return greetings.opening_normal.format(greeting=greeting), reason
+        occasion = "unknown"
+    return greetings.opening_normal.format(greeting=greeting), occasion
 
 
 def farewell_for(moment: Moment, greetings: Greetings) -> str:

@@ -210,6 +210,20 @@ class OpeningNow:
         return OPENING_REFRESH_SECONDS
 
 
+def _opening_reason(opening: Any) -> str:
+    """Why this opening, in the user's language."""
+    labels = {
+        "outbound": gettext("外呼"),
+        "vip": gettext("贵宾专线"),
+        "morning": gettext("上午"),
+        "afternoon": gettext("下午和晚上"),
+        "unknown": gettext("时间不明"),
+    }
+    if opening.occasion == "holiday":
+        return gettext("%(holiday)s期间") % {"holiday": opening.holiday}
+    return labels.get(opening.occasion, opening.reason)
+
+
 def opening_now(*, at: datetime, line: str = "normal") -> OpeningNow:
     """The opening to say at ``at`` on ``line`` (SCRIPT-1/3/5), with the working calendar's
     holidays (春节 and 中秋 follow the lunar calendar)."""
@@ -217,7 +231,7 @@ def opening_now(*, at: datetime, line: str = "normal") -> OpeningNow:
     opening = expected_opening(rb, at=at, line=line, calendar=calendar_get("working_days"))
     return OpeningNow(
         text=opening.text,
-        reason=opening.reason,
+        reason=_opening_reason(opening),
         standards=tuple(opening.standards),
         line=line,
         at=at,

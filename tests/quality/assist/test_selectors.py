@@ -192,3 +192,27 @@ def test_draft_channel_of_a_work_order() -> None:
     assert selectors.draft_channel("social") == "chat"
     assert selectors.draft_channel("phone") == "phone"
     assert selectors.draft_channel("") == "chat"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("at", "line", "reason_en"),
+    [
+        ("2026-11-24T09:00:00+08:00", "normal", "Morning"),
+        ("2026-11-24T15:00:00+08:00", "normal", "Afternoon and evening"),
+        ("2026-10-02T15:00:00+08:00", "normal", "国庆节 holiday"),
+        ("2026-11-24T09:00:00+08:00", "vip", "VIP line"),
+    ],
+)
+def test_opening_reason_is_worded_in_the_users_language(at: str, line: str, reason_en: str) -> None:
+    from datetime import datetime
+
+    from django.utils import translation
+
+    from kefu.quality.assist.selectors import opening_now
+
+    with translation.override("en"):
+        opening = opening_now(at=datetime.fromisoformat(at), line=line)
+    assert opening.reason == reason_en
+    with translation.override("zh-hans"):
+        assert opening_now(at=datetime.fromisoformat(at), line=line).reason != reason_en
