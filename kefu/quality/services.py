@@ -535,18 +535,20 @@ def _commitments_record(conv: Conversation, report: Any, *, now: datetime) -> No
         elif c.due_at is None:
             row.state = Commitment.State.NO_DUE
             row.note = _("未能识别承诺的回电时间,请人工登记回电")
-        elif c.due_at <= now:
-            # callback_promise only takes future due times: the promise is recorded here, and
-            # the people responsible for the work order are told at once (once)
-            row.state = Commitment.State.PAST_DUE
-            row.note = _("承诺的回电时间在导入时已过,请尽快联系客户")
-            if previous_state != Commitment.State.PAST_DUE:
-                _past_due_notify(conv, ticket, c.due_at, evidence)
         else:
-            callback, note = _callback_create(conv, ticket, due_at=c.due_at, text=evidence)
+            late = c.due_at <= now
+            callback, note = _callback_create(
+                conv, ticket, due_at=c.due_at, text=evidence, recorded_late=late
+            )
             if callback is not None:
                 row.callback = callback
-                row.state = Commitment.State.CALLBACK
+                row.state = Commitment.State.PAST_DUE if late else Commitment.State.CALLBACK
+                if late:
+                    # already overdue when recorded: the callback exists (the escalation job
+                    # sees it) and the people responsible are told at once
+                    row.note = _("承诺的回电时间在导入时已过,已登记为逾期回电,请尽快联系客户")
+                    if previous_state != Commitment.State.PAST_DUE:
+                        _past_due_notify(conv, ticket, c.due_at, evidence)
             else:
                 row.state = Commitment.State.FAILED
                 row.note = note[:300]
@@ -562,7 +564,7 @@ def _commitments_record(conv: Conversation, report: Any, *, now: datetime) -> No
 
 
 def _callback_create(
-    conv: Conversation, ticket: Ticket, *, due_at: datetime, text: str
+    conv: Conversation, ticket: Ticket, *, due_at: datetime, text: str, recorded_late: bool = False
 ) -> tuple[Any, str]:
     """The callback through the tickets service, acting as the agent who made the promise (else
     the work order's handler); (None, why) when neither may handle the work order."""
@@ -573,7 +575,11 @@ def _callback_create(
     for user in dict.fromkeys(candidates):
         try:
             callback = callback_promise(
-                by=user, ticket=ticket, due_at=due_at, promise_text=text[:200]
+                by=user,
+                ticket=ticket,
+                due_at=due_at,
+                promise_text=text[:200],
+                recorded_late=recorded_late,
             )
             return callback, ""
         except PermissionDenied as exc:

@@ -866,8 +866,14 @@ def callback_promise(
     reason: str = Callback.Reason.PROMISED,
     phone: str = "",
     promise_text: str = "",
+    recorded_late: bool = False,
 ) -> Callback:
-    """SLA-6: "我们会在XX小时有专人和您联系" becomes a callback with a due time."""
+    """SLA-6: "我们会在XX小时有专人和您联系" becomes a callback with a due time.
+
+    ``recorded_late``: the promise was made earlier and is only recorded now (a conversation
+    imported for inspection), so a due time already past is accepted: the callback is overdue
+    from the start and the overdue escalation picks it up.
+    """
     errors: dict[str, list[str]] = {}
     now = timezone.now()
     if due_at is None and hours is None:
@@ -877,7 +883,7 @@ def callback_promise(
             errors["hours"] = [_("回电时限应在0到720小时之间")]
         else:
             due_at = now + timedelta(hours=hours)
-    elif due_at <= now:
+    elif due_at <= now and not recorded_late:
         errors["due_at"] = [_("回电时间必须晚于现在")]
     if reason not in Callback.Reason.values:
         errors["reason"] = [_("无效的回电原因")]

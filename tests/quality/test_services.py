@@ -191,8 +191,10 @@ def test_a_promise_already_past_is_recorded_and_people_are_told(
     commitment = Commitment.objects.get()
     assert commitment.state == Commitment.State.PAST_DUE
     assert commitment.due_at < timezone.now()
-    assert commitment.callback is None
-    assert not Callback.objects.filter(ticket=alice_ticket, reason="promised").exists()
+    # the promise is kept track of: an overdue callback the escalation job will see
+    callback = commitment.callback
+    assert callback is not None and callback.ticket == alice_ticket
+    assert callback.due_at == commitment.due_at and callback.state == "open"
     told = set(
         Notification.objects.filter(message__contains="call-old").values_list(
             "user__username", flat=True

@@ -53,6 +53,16 @@ def test_promise_without_time_or_in_the_past_is_refused(alice, ticket):
     assert not Callback.objects.exists()
 
 
+@time_machine.travel(NOW, tick=False)
+def test_promise_recorded_late_is_overdue_from_the_start_and_escalates(alice, lena, ticket):
+    cb = ts.callback_promise(
+        by=alice, ticket=ticket, due_at=NOW - timedelta(hours=3), recorded_late=True
+    )
+    assert cb.due_at == NOW - timedelta(hours=3)
+    assert cb.state == Callback.State.OPEN
+    assert ts.callback_escalate_overdue(now=NOW) == 1
+
+
 def test_progress_only_counts_as_kept_and_as_first_response(alice, ticket):
     with time_machine.travel(NOW, tick=False):
         cb = ts.callback_promise(by=alice, ticket=ticket, hours=2)
