@@ -16,7 +16,13 @@ pytestmark = pytest.mark.django_db
 
 @pytest.mark.parametrize(
     ("raw", "masked"),
-    [("13812345678", "138****5678"), ("02112345678", "021****5678"), ("6543210", "65***10"), ("", ""), ("123", "***")],
+    [
+        ("13812345678", "138****5678"),
+        ("02112345678", "021****5678"),
+        ("6543210", "65***10"),
+        ("", ""),
+        ("123", "***"),
+    ],
 )
 def test_phone_masking(raw, masked):
     assert mask_phone(raw) == masked
@@ -28,7 +34,11 @@ def test_id_number_masking_keeps_first_three_and_last_four():
 
 @pytest.mark.parametrize(
     ("raw", "normal"),
-    [("+86 138-1234-5678", "13812345678"), ("0086 13812345678", "13812345678"), ("(021) 6123 4567", "02161234567")],
+    [
+        ("+86 138-1234-5678", "13812345678"),
+        ("0086 13812345678", "13812345678"),
+        ("(021) 6123 4567", "02161234567"),
+    ],
 )
 def test_phone_numbers_are_normalised_to_digits(raw, normal):
     assert cs.normalize_phone(raw) == normal
@@ -64,12 +74,16 @@ def test_duplicate_phone_is_detected_unless_confirmed(alice, customer):
         cs.customer_create(by=alice, data={"name": "张三", "phone": "+86 138 1234 5678"})
     assert exc.value.existing == [customer]
     assert "张先生" in exc.value.message_dict["phone"][0]
-    again = cs.customer_create(by=alice, data={"name": "张三", "phone": "13812345678"}, allow_duplicate=True)
+    again = cs.customer_create(
+        by=alice, data={"name": "张三", "phone": "13812345678"}, allow_duplicate=True
+    )
     assert again.pk != customer.pk
 
 
 def test_search_by_phone_name_and_member_number(alice):
-    a = cs.customer_create(by=alice, data={"name": "王芳", "phone": "13900002222", "member_no": "M100200"})
+    a = cs.customer_create(
+        by=alice, data={"name": "王芳", "phone": "13900002222", "member_no": "M100200"}
+    )
     b = cs.customer_create(by=alice, data={"name": "王建华", "phone": "13700003333"})
     assert list(customer_search("13900002222")) == [a]
     assert list(customer_search("3333")) == [b]
@@ -80,7 +94,10 @@ def test_search_by_phone_name_and_member_number(alice):
 def test_agent_sees_masked_phone_and_reveal_is_audited(alice, mark, customer):
     assert cs.phone_for(alice, customer.phone) == "138****5678"
     assert cs.phone_for(mark, customer.phone) == "13812345678"
-    assert cs.customer_reveal(by=alice, customer=customer, field="phone", reason="回电") == "13812345678"
+    assert (
+        cs.customer_reveal(by=alice, customer=customer, field="phone", reason="回电")
+        == "13812345678"
+    )
     entry = AuditEntry.objects.get(action="customer.reveal")
     assert entry.actor == alice
     assert entry.detail == {"field": "phone", "reason": "回电"}

@@ -66,5 +66,7 @@ def test_reconcile_does_not_rescan_a_ticket_it_has_dealt_with(ticket):
         assert sla_reconcile() > 0
         ticket.refresh_from_db()
         assert ticket.next_alert_at > NOW + timedelta(hours=25)  # the resolution clock comes next
-        assert not Ticket.objects.filter(is_open=True, next_alert_at__lte=NOW + timedelta(hours=25)).exists()
+        assert not Ticket.objects.filter(
+            is_open=True, next_alert_at__lte=NOW + timedelta(hours=25)
+        ).exists()
         assert sla_reconcile() == 0
