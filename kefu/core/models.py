@@ -97,7 +97,23 @@ class Notification(models.Model):
         return self.message
 
 
-class AuditEntry(models.Model):
+class AppendOnly(models.Model):
+    """Rows that are written once and never changed or deleted: timelines and audit logs
+    (ARCHITECTURE: every state change goes to an append-only event table)."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if self.pk is not None:
+            raise ValueError(f"{self._meta.verbose_name} is append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        raise ValueError(f"{self._meta.verbose_name} is append-only")
+
+
+class AuditEntry(AppendOnly):
     """Append-only audit log for actions outside a ticket's own timeline (e.g. revealing a phone)."""
 
     at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
@@ -116,14 +132,6 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_type}#{self.object_id}"
-
-    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        if self.pk is not None:
-            raise ValueError("audit entries are append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        raise ValueError("audit entries are append-only")
 
 
 class DailySequence(models.Model):

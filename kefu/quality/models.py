@@ -13,6 +13,8 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from kefu.core.models import AppendOnly
+
 
 class Channel(models.TextChoices):
     PHONE = "phone", _("电话")
@@ -374,7 +376,7 @@ EVENT_LABELS = {
 }
 
 
-class QualityEvent(models.Model):
+class QualityEvent(AppendOnly):
     """Append-only: a conversation's quality timeline and its audit log are this one table
     (imported, re-imported, inspected, finding confirmed/overturned, appealed, appeal decided)."""
 
@@ -400,14 +402,6 @@ class QualityEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.conversation_id} {self.action} {self.at:%Y-%m-%d %H:%M}"
-
-    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        if self.pk is not None:
-            raise ValueError("quality events are append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        raise ValueError("quality events are append-only")
 
     def get_action_label(self) -> str:
         return str(EVENT_LABELS.get(self.action, self.action))
