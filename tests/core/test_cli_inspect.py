@@ -142,3 +142,15 @@ def test_rulebook_check_lists_each_problem_and_exits_1(tmp_path: Path) -> None:
     assert "规则 greeting.time_of_day 的字段 severity" in lines[0]
     assert "的字段 deduction" in lines[1]
     assert "2 处问题" in err
+
+
+@pytest.mark.django_db
+def test_site_rulebook_from_settings_is_used(tmp_path: Path, settings) -> None:  # noqa: ANN001
+    text = DEFAULT_RULEBOOK.read_text(encoding="utf-8").replace("name: default", "name: site-a", 1)
+    book = tmp_path / "site.yaml"
+    book.write_text(text, encoding="utf-8")
+    settings.KEFU_RULEBOOK = str(book)
+    (tmp_path / "a.json").write_text(json.dumps(CALL), encoding="utf-8")
+    code, out, _ = run("inspect", str(tmp_path / "a.json"))
+    assert code == 0
+    assert json.loads(out)["rulebook"]["name"] == "site-a"

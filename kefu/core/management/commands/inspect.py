@@ -42,7 +42,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("paths", nargs="+", metavar="PATH", help="对话文件或文件夹")
-        parser.add_argument("--rulebook", metavar="FILE", help="规则库 YAML(默认:内置 default)")
+        parser.add_argument(
+            "--rulebook",
+            metavar="FILE",
+            help="规则库 YAML(默认:KEFU_RULEBOOK,未设置时用内置 default)",
+        )
         parser.add_argument("--format", choices=("json", "table"), default="json")
         meta = parser.add_argument_group("SRT/WebVTT/CSV 的对话信息(也可用同名 .meta.json 文件)")
         meta.add_argument("--channel", choices=CHANNELS)
@@ -97,6 +101,9 @@ class Command(BaseCommand):
             sys.exit(1)
 
     def _rulebook(self, path: str | None) -> CompiledRulebook:
+        from django.conf import settings
+
+        path = path or getattr(settings, "KEFU_RULEBOOK", None)
         try:
             return rulebook_from_path(path) if path else default_rulebook()
         except RulebookInvalid as exc:
