@@ -22,6 +22,7 @@ from kefu.accounts.api_auth import API_AUTH
 from kefu.core.services import StaleVersion
 from kefu.customers.api import router as customers_router
 from kefu.customers.services import DuplicateCustomer
+from kefu.hall.api import router as hall_router
 from kefu.quality.api import batches_router as inspection_batches_router
 from kefu.quality.api import router as inspections_router
 from kefu.quality.assist.api import router as assist_router
@@ -55,6 +56,7 @@ api.add_router("/customers", customers_router, tags=["客户 customers"])
 api.add_router("/inspections", inspections_router, tags=["质检 inspections"])
 api.add_router("/inspection-batches", inspection_batches_router, tags=["质检 inspections"])
 api.add_router("/assist", assist_router)
+api.add_router("/hall", hall_router)
 
 
 # --- error shapes -------------------------------------------------------------------------------

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "kefu.reports",
     "kefu.quality",
     "kefu.quality.assist",  # agent assist: templates and static files, no models
+    "kefu.hall",
 ]
 
 MIDDLEWARE = [

@@ -16,6 +16,7 @@ urlpatterns = [
     path("tickets/", include("kefu.tickets.urls")),
     path("reports/", include("kefu.reports.urls")),
     path("quality/", include("kefu.quality.urls")),
+    path("hall/", include("kefu.hall.urls")),
     path("", include("kefu.core.urls")),
 ]
 if settings.DEBUG:
