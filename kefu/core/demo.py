@@ -285,11 +285,13 @@ def demo_load(
         key_hash=ApiToken.hash_key(token_key),
         prefix=token_key[:8],
     )
+    from kefu.hall.demo import demo_hall_load
     from kefu.quality.demo import demo_conversations_load
 
     conversations = demo_conversations_load()
+    demo_hall_load()
     return {
-        "users": len(users),
+        "users": User.objects.count(),
         "customers": len(people),
         "tickets": created,
         "conversations": conversations,
@@ -305,4 +307,8 @@ def _date_back(ticket: Ticket, replied_at) -> None:  # noqa: ANN001
 
 
 def demo_logins() -> list[tuple[str, str, str]]:
-    return [(u, PASSWORD, f"{name} · {Role(role).label}") for u, role, _no, _t, name in USERS]
+    from kefu.hall.demo import STAFF as HALL_STAFF
+
+    people = [(u, role, name) for u, role, _no, _t, name in USERS]
+    people += [(u, role, name) for u, role, _no, name in HALL_STAFF]
+    return [(u, PASSWORD, f"{name} · {Role(role).label}") for u, role, name in people]

@@ -143,9 +143,14 @@ def test_api_take_status_call_finish(hall, open1, clerk, pay):
     assert r.status_code == 201, r.content
     body = r.json()
     assert body["code"] == "A001" and body["people_ahead"] == 0
-    assert body["estimated_wait_minutes"] == 2
+    assert body["estimated_wait_minutes"] == 0  # the counter is free: no wait
     r = c.post(f"/api/hall/counters/{open1.pk}/call-next")
     assert r.json()["number"]["code"] == "A001"
+    # the only counter is busy now: (0 ahead + 1) x mean service / 1 counter
+    r = c.post(
+        "/api/hall/numbers", {"hall": hall.pk, "business": "a02"}, content_type="application/json"
+    )
+    assert r.json()["people_ahead"] == 0 and r.json()["estimated_wait_minutes"] == 2
     r = c.post(f"/api/hall/numbers/{body['id']}/finish", {}, content_type="application/json")
     assert r.status_code == 400 and "不在办理中" in r.json()["errors"]["number"][0]
     c.post(f"/api/hall/numbers/{body['id']}/start")
@@ -153,7 +158,7 @@ def test_api_take_status_call_finish(hall, open1, clerk, pay):
     assert r.json()["status"] == "done"
     assert c.get(f"/api/hall/numbers/{body['id']}").json()["status_label"] == "已办结"
     r = c.post(f"/api/hall/counters/{open1.pk}/call-next")
-    assert r.json()["number"] is None
+    assert r.json()["number"]["code"] == "A002"  # the one taken while the counter was busy
 
 
 def test_api_bad_input(hall, clerk, pay):
