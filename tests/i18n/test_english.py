@@ -457,3 +457,230 @@ def test_draft_check_page_in_english(client: Client, config: None, alice: User) 
 def test_workbench_opening_in_english(client: Client, config: None, alice: User) -> None:
     html = page(english(client, alice), "/tickets/workbench/")
     assert "Opening to use now" in html and "Phrase library" in html
+
+
+# --- service hall (营业厅) ---------------------------------------------------------------------
+
+
+def _hall_data(hall: Any, *users: User) -> tuple[str, ...]:
+    """Data on the hall pages: the hall's name, the seeded catalogue (brands and business names,
+    site configuration shown as written), the checklist texts and the people."""
+    from kefu.hall.models import BusinessType, ChecklistItem
+
+    names = list(BusinessType.objects.values_list("name", flat=True))
+    brands = list(BusinessType.objects.values_list("brand", flat=True).distinct())
+    checks = list(ChecklistItem.objects.values_list("text", flat=True))
+    return (hall.name, *names, *brands, *checks, *_people(*users))
+
+
+def _english_device(client: Client, url: str) -> Client:
+    """A hall device (kiosk, board) nobody logs in to, switched to English."""
+    r = client.post("/i18n/setlang/", {"language": "en", "next": url})
+    assert r.status_code == 302
+    return client
+
+
+def test_hall_nav_link_for_a_team_lead(client: Client, lena: User, hall: Any) -> None:
+    html = page(english(client, lena), "/tickets/workbench/")
+    assert 'id="nav-hall">Service hall</a>' in html
+
+
+def test_hall_overview_in_english(
+    client: Client, clerk: User, hall: Any, open1: Any, counter2: Any
+) -> None:
+    html = page(english(client, clerk), f"/hall/{hall.pk}/")
+    for s in (
+        ">Service hall</a>",
+        "Hall overview",
+        "Today's opening hours",
+        "Staff on duty",
+        "Current customer",
+        "Go to counter",
+        "Counter 1",
+        "Today's opening checklist not done",
+    ):
+        assert s in html, s
+    assert_english_chrome(html, data=_hall_data(hall, clerk))
+
+
+def test_kiosk_in_english(client: Client, hall: Any, open1: Any) -> None:
+    url = f"/hall/{hall.pk}/kiosk/"
+    html = page(_english_device(client, url), url)
+    for s in (
+        "<title>Take a number",
+        "Please choose a service",
+        "VIP customer (please show your VIP card)",
+        "Self-service available",
+    ):
+        assert s in html, s
+    assert_english_chrome(html, data=_hall_data(hall))
+
+
+def test_slip_in_english(client: Client, hall: Any, open1: Any, pay: Any) -> None:
+    from kefu.hall import services
+
+    services.number_take(hall=hall, business=pay)
+    n = services.number_take(hall=hall, business=pay)
+    html = page(_english_device(client, f"/hall/slip/{n.pk}/"), f"/hall/slip/{n.pk}/")
+    for s in (
+        "Taken at",
+        "There is 1 customer ahead of you",
+        "Estimated wait: about",
+        "This service is available in the self-service area",
+        "take a new number",
+        ">Print</button>",
+        "Back to the kiosk",
+    ):
+        assert s in html, s
+    assert_english_chrome(html, data=_hall_data(hall))
+
+
+def test_board_in_english(client: Client, hall: Any, open1: Any, clerk: User, pay: Any) -> None:
+    from kefu.hall import services
+
+    services.number_take(hall=hall, business=pay)
+    services.number_take(hall=hall, business=pay)
+    services.number_call_next(counter=open1, by=clerk)
+    url = f"/hall/{hall.pk}/board/"
+    html = page(_english_device(client, url), url)
+    for s in (
+        "Display board",
+        "<h2>Now calling</h2>",
+        "<h2>People waiting</h2>",
+        "Number A001, please go to counter 1",
+        "Turn on voice announcements",
+    ):
+        assert s in html, s
+    assert_english_chrome(html, data=_hall_data(hall))
+    frag = client.get(url + "?fragment=1").content.decode()
+    assert "Now calling" in frag and "Counter 1" in frag
+
+
+def test_counter_page_in_english(
+    client: Client, hall: Any, open1: Any, counter2: Any, clerk: User, pay: Any
+) -> None:
+    from kefu.hall import services
+
+    c = english(client, clerk)
+    url = f"/hall/counter/{open1.pk}/"
+    html = page(c, url)
+    for s in ("<h1>Counter 1</h1>", "No current customer", ">Call next</button>", "Sign out"):
+        assert s in html, s
+    assert_english_chrome(html, data=_hall_data(hall, clerk))
+
+    services.number_take(hall=hall, business=pay)
+    services.number_take(hall=hall, business=pay)
+    services.number_call_next(counter=open1, by=clerk)
+    html = page(c, url)
+    for s in (
+        "Current customer",
+        "Start service",
+        ">Recall</button>",
+        "Return to queue",
+        "Transfer to service",
+        "Quick complaint intake (creates a work order)",
+        "Up next",
+        "Service phrases",
+        "<dt>Ask for ID</dt>",
+        "Shift handover",
+    ):
+        assert s in html, s
+    assert_english_chrome(html, data=_hall_data(hall, clerk))
+
+
+def test_walker_page_in_english(client: Client, hall: Any, walker: User, pay: Any) -> None:
+    from kefu.hall import services
+
+    services.number_take(hall=hall, business=pay)
+    html = page(english(client, walker), f"/hall/{hall.pk}/walker/?code=a001")
+    for s in (
+        "<h1>Floor walker</h1>",
+        "Look up a number",
+        "Waited (min)",
+        "Self-service",
+        ">Divert to self-service</button>",
+        ">Alert team lead</button>",
+        'placeholder="e.g. customer is upset"',
+        "Phrases while customers wait",
+        "<dt>Someone jumping the queue</dt>",
+    ):
+        assert s in html, s
+    assert_english_chrome(html, data=_hall_data(hall, walker))
+    html = page(client, f"/hall/{hall.pk}/walker/?code=B999")
+    assert "No number B999 today" in html
+
+
+def test_hall_stats_in_english(
+    client: Client, hall: Any, open1: Any, clerk: User, mark: User, pay: Any
+) -> None:
+    from kefu.hall import services
+
+    services.number_take(hall=hall, business=pay)
+    n = services.number_call_next(counter=open1, by=clerk)
+    services.number_start(number=n, by=clerk)
+    services.number_finish(number=n, by=clerk)
+    html = page(english(client, mark), f"/hall/{hall.pk}/stats/")
+    for s in (
+        "<h1>Service hall statistics</h1>",
+        'id="nav-hall-stats" class="on">Statistics</a>',
+        "Target wait (min)",
+        "By service",
+        "By counter",
+        "By staff member",
+        "Utilisation",
+        "90th percentile wait",
+        "Arrivals by hour",
+        "Export CSV",
+    ):
+        assert s in html, s
+    assert_english_chrome(html, data=_hall_data(hall, clerk, mark))
+
+
+def test_checklist_in_english(client: Client, hall: Any, walker: User) -> None:
+    from kefu.hall.models import ChecklistItem
+
+    c = english(client, walker)
+    url = f"/hall/{hall.pk}/checklist/"
+    html = page(c, url)
+    for s in (
+        "<h1>Opening checklist</h1>",
+        "Staff appearance",
+        "Cleanliness",
+        ">Sign off</button>",
+    ):
+        assert s in html, s
+    assert_english_chrome(html, data=_hall_data(hall, walker))
+
+    r = c.post(url, {"items": [ChecklistItem.objects.first().pk]})
+    assert r.status_code == 400 and "These items have not been checked" in r.content.decode()
+    c.post(url, {"items": list(ChecklistItem.objects.values_list("pk", flat=True))})
+    html = page(c, url)
+    assert "Signed off today by" in html
+    assert_english_chrome(html, data=_hall_data(hall, walker))
+
+
+def test_handover_in_english(
+    client: Client, hall: Any, open1: Any, clerk: User, walker: User
+) -> None:
+    c = english(client, clerk)
+    url = f"/hall/{hall.pk}/handover/"
+    html = page(c, url)
+    for s in (
+        "<h1>Shift handover</h1>",
+        "Handover records",
+        "No handovers yet",
+        "Hand over the shift",
+        "Replies you still owe customers",
+        'placeholder="e.g. Floor walker"',
+        "Incoming staff",
+        ">Submit handover</button>",
+    ):
+        assert s in html, s
+    assert_english_chrome(html, data=_hall_data(hall, clerk, walker))
+
+    r = c.post(
+        url, {"counter": open1.pk, "incoming": walker.pk, "notes": "打印机缺纸"}, follow=True
+    )
+    html = r.content.decode()
+    assert "Handover submitted" in html and "Awaiting acknowledgement" in html
+    assert_english_chrome(html, data=_hall_data(hall, clerk, walker))
