@@ -22,6 +22,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from kefu.accounts.models import User
 from kefu.core.services import sequence_next
@@ -112,7 +113,7 @@ def hall_hours_text(hall: Hall, at: datetime) -> str:
     local = timezone.localtime(at)
     windows = (hall.opening_hours or {}).get(str(local.weekday())) or []
     parts = [f"{w[0]}-{w[1]}" for w in windows if isinstance(w, list | tuple) and len(w) == 2]
-    return "、".join(parts) or _("今日不营业")
+    return pgettext("list separator", "、").join(parts) or _("今日不营业")
 
 
 def _lock_number(number: QueueNumber) -> QueueNumber:
@@ -658,7 +659,12 @@ def checklist_sign_off(
         raise ValidationError({"items": [_("尚未配置开门检查项目")]})
     if missing:
         raise ValidationError(
-            {"items": [_("以下项目尚未检查:%(items)s") % {"items": "、".join(missing)}]}
+            {
+                "items": [
+                    _("以下项目尚未检查:%(items)s")
+                    % {"items": pgettext("list separator", "、").join(missing)}
+                ]
+            }
         )
     signoff = ChecklistSignOff.objects.create(
         hall=hall,

@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST, require_safe
 
 from kefu.accounts.models import Role, User
@@ -40,8 +41,10 @@ def _user(request: HttpRequest) -> User:
 
 def _error_text(exc: ValidationError) -> str:
     if hasattr(exc, "error_dict"):
-        return ";".join(m for msgs in exc.message_dict.values() for m in msgs)
-    return ";".join(exc.messages)
+        return pgettext("sentence separator", ";").join(
+            m for msgs in exc.message_dict.values() for m in msgs
+        )
+    return pgettext("sentence separator", ";").join(exc.messages)
 
 
 def _need(request: HttpRequest, roles: frozenset[str]) -> None:
