@@ -7,6 +7,7 @@ one transaction) and render. Times are ISO 8601 in the local zone (+08:00).
 from __future__ import annotations
 
 import json
+import time
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
@@ -570,7 +571,8 @@ class _ListSql:
     """The SELECTs behind the list, for SQLite and PostgreSQL (the two databases kefu supports).
 
     The page is read from the ticket table alone (an index walk that stops after `limit` rows);
-    the customer, assignee and team names of those rows come from one small second query.
+    the customer, assignee and team names of those rows come from a per-process cache, and one
+    small second query for those it does not hold.
     Measured on PostgreSQL with 1,000,000 tickets, joining the three tables into the page query
     cost the server 0.6-0.8 ms of CPU a request (mostly planning), the two queries 0.35 ms.
     """
@@ -582,6 +584,10 @@ class _ListSql:
         self.customer = qn(Customer._meta.db_table)
         self.user = qn(User._meta.db_table)
         self.team = qn(Team._meta.db_table)
+        # "the ticket is open" as a constant, not a parameter: a prepared statement's generic
+        # plan can then use the partial indexes `WHERE is_open` on PostgreSQL; SQLite keeps the
+        # `= 1` form, which its (assignee|team|-, is_open, next_due_at) indexes match
+        self.is_open = "t.is_open" if self.pg else "t.is_open = 1"
         self.where: list[str] = []
         self.params: list[Any] = []
 
@@ -604,45 +610,110 @@ class _ListSql:
         self, extra: list[str], extra_params: list[Any], order: str, n: int, now: datetime
     ) -> list[tuple[Any, ...]]:
         """Columns: see Row. next_due_at also comes as the database's text, exact to the
-        microsecond, for the keyset cursor (no datetime parsing for a value only it uses)."""
+        microsecond, for the keyset cursor (no datetime parsing for a value only it uses).
+
+        The LIMIT is written into the text (an int): as a parameter, PostgreSQL's generic plan
+        for a prepared statement assumes it returns a tenth of the table, so it re-planned every
+        execution (custom plans only); with a constant it settles on the generic plan after the
+        first five and skips planning, ~0.05 ms of server CPU a query. Clients keep one limit,
+        so that makes one statement per page size and filter combination."""
         where = " AND ".join(self.where + extra) or "1=1"
         sql = (
             "SELECT t.id, t.number, t.kind, t.channel, t.priority, t.status, t.subject, "
             f"{self.epoch('received_at')}, {self.epoch('reply_due_at')}, "
             f"{self.epoch('next_due_at')}, CAST(t.next_due_at AS TEXT), t.is_open, t.version, "
             "t.customer_id, t.assignee_id, t.team_id, "
-            "CASE WHEN t.is_open = %s AND t.next_due_at < %s THEN 1 ELSE 0 END "
-            f"FROM {self.ticket} t WHERE {where} ORDER BY {order} LIMIT %s"
+            f"CASE WHEN {self.is_open} AND t.next_due_at < %s THEN 1 ELSE 0 END "
+            f"FROM {self.ticket} t WHERE {where} ORDER BY {order} LIMIT {int(n)}"
         )
-        params = [True, self.instant(now), *self.params, *extra_params, n]
+        params = [self.instant(now), *self.params, *extra_params]
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             return cursor.fetchall()
 
-    def names(self, rows: list[tuple[Any, ...]]) -> dict[tuple[int, int], tuple[str, str | None]]:
-        """{(1, customer id): (name, None), (2, user id): (employee_no, name), (3, team id): (code, None)}"""
-        parts: list[str] = []
-        params: list[Any] = []
-        for kind, table, columns, column in (
-            (1, self.customer, "name, NULL", Row.CUSTOMER),
-            (
-                2,
-                self.user,
-                "employee_no, COALESCE(NULLIF(display_name, ''), username)",
-                Row.ASSIGNEE,
-            ),
-            (3, self.team, "code, NULL", Row.TEAM),
-        ):
-            ids = sorted({r[column] for r in rows if r[column] is not None})
-            if ids:
-                marks = ", ".join(["%s"] * len(ids))
-                parts.append(f"SELECT {kind}, id, {columns} FROM {table} WHERE id IN ({marks})")
-                params += ids
-        if not parts:
-            return {}
+    def names(self, rows: list[tuple[Any, ...]]) -> dict[tuple[int, int], tuple[Any, ...]]:
+        """{(1, customer id): (name, None, _), (2, user id): (employee_no, name, _),
+        (3, team id): (code, None, _)}, from the per-process name cache (see _NAMES); only the
+        ids it does not hold (or holds expired) are read, with one query."""
+        now = _names_clock()
+        out: dict[tuple[int, int], tuple[Any, ...]] = {}
+        missing: tuple[set[int], set[int], set[int]] = (set(), set(), set())
+        for kind, column in ((1, Row.CUSTOMER), (2, Row.ASSIGNEE), (3, Row.TEAM)):
+            for r in rows:
+                pk = r[column]
+                if pk is None:
+                    continue
+                key = (kind, pk)
+                entry = _NAMES.get(key)
+                if entry is not None and entry[2] > now:
+                    out[key] = entry
+                else:
+                    missing[kind - 1].add(pk)
+        if not any(missing):
+            return out
+        if self.pg:
+            # always all three parts and one array parameter each: the statement text never
+            # changes, so psycopg prepares it (PG_PREPARED); an empty array costs nothing
+            parts = [
+                f"SELECT {kind}, id, {columns} FROM {table} WHERE id = ANY(%s)"
+                for kind, table, columns in self._name_sources()
+            ]
+            params: list[Any] = [sorted(ids) for ids in missing]
+        else:
+            parts, params = [], []
+            for kind, table, columns in self._name_sources():
+                ids = sorted(missing[kind - 1])
+                if ids:
+                    marks = ", ".join(["%s"] * len(ids))
+                    parts.append(f"SELECT {kind}, id, {columns} FROM {table} WHERE id IN ({marks})")
+                    params += ids
         with connection.cursor() as cursor:
             cursor.execute(" UNION ALL ".join(parts), params)
-            return {(k, pk): (a, b) for k, pk, a, b in cursor.fetchall()}
+            found = cursor.fetchall()
+        expires = now + NAME_CACHE_SECONDS
+        if len(_NAMES) + len(found) > NAME_CACHE_MAX_ENTRIES:
+            _names_prune(now)
+        for kind, pk, a, b in found:
+            entry = (a, b, expires)
+            out[(kind, pk)] = entry
+            if NAME_CACHE_SECONDS > 0:
+                _NAMES[(kind, pk)] = entry
+        return out
+
+    def _name_sources(self) -> tuple[tuple[int, str, str], ...]:
+        return (
+            (1, self.customer, "name, NULL"),
+            (2, self.user, "employee_no, COALESCE(NULLIF(display_name, ''), username)"),
+            (3, self.team, "code, NULL"),
+        )
+
+
+# Display names on list pages (customer name; agent's employee number and name; team code) are
+# remembered by each process for NAME_CACHE_SECONDS: on PostgreSQL the query for them cost about
+# a sixth of a list request (docs/benchmarks.md), and agents and teams (~100 rows) or a polled
+# page's customers are asked for again and again. The price: a renamed customer, agent or team
+# may show its old name in the list for up to that long (other processes never hear of the
+# change); acceptable for names shown for orientation. Everything else on the page (status,
+# assignee, team, deadlines) is read fresh on every request, and the detail endpoint is uncached.
+NAME_CACHE_SECONDS = 60.0
+NAME_CACHE_MAX_ENTRIES = 20_000
+# {(kind, id): (value, value2, expires)}, kind 1 customer, 2 user, 3 team (see _ListSql.names);
+# shared by a process's threads: single dict operations are atomic under the GIL, and a lost
+# race only costs one more query
+_NAMES: dict[tuple[int, int], tuple[Any, ...]] = {}
+_names_clock = time.monotonic  # replaced in tests
+
+
+def names_cache_clear() -> None:
+    _NAMES.clear()
+
+
+def _names_prune(now: float) -> None:
+    """Makes room: drops the expired entries, or all of them when that is not enough."""
+    for key in [k for k, v in _NAMES.items() if v[2] <= now]:
+        _NAMES.pop(key, None)
+    if len(_NAMES) > NAME_CACHE_MAX_ENTRIES // 2:
+        _NAMES.clear()
 
 
 class Row:
@@ -685,7 +756,7 @@ def _list_query(request: HttpRequest, f: TicketFilters) -> tuple[_ListSql, bool]
             )
         sql.add("t.team_id = %s", pk)
     if f.overdue:
-        sql.add("t.is_open = %s AND t.next_due_at < %s", True, sql.instant(timezone.now()))
+        sql.add(f"{sql.is_open} AND t.next_due_at < %s", sql.instant(timezone.now()))
     if f.q and f.q.strip():
         pattern = _like(f.q.strip())
         sql.add(
@@ -737,16 +808,17 @@ def _rows_by_due(
     """Up to n rows ordered by (next_due_at, id), rows without a deadline last.
 
     Read in two index-ordered parts instead of one sort: rows with a deadline are always open
-    (kefu.tickets.sla.next_due gives closed tickets none), so `is_open` lets PostgreSQL walk the
-    (assignee|team, is_open, next_due_at) indexes in order and stop after n rows; the rows
-    without a deadline follow in id order.
+    (kefu.tickets.sla.next_due gives closed tickets none), so `is_open` lets the database walk an
+    index in (next_due_at, id) order and stop after n rows (PostgreSQL: the partial indexes
+    (assignee|team, next_due_at, id) WHERE is_open; SQLite: (assignee|team, is_open,
+    next_due_at)); the rows without a deadline follow in id order.
     """
     after = _due_after(cursor)
     rows: list[tuple[Any, ...]] = []
     if after is None or after[0] is not None:
         # (with `overdue` the filter already says so; repeating it skews the planner's estimates)
-        extra = [] if overdue else ["t.is_open = %s AND t.next_due_at IS NOT NULL"]
-        params: list[Any] = [] if overdue else [True]
+        extra = [] if overdue else [f"{sql.is_open} AND t.next_due_at IS NOT NULL"]
+        params: list[Any] = []
         if after is not None:
             due = sql.cast_due()
             # `next_due_at >= due` is the index range; the OR only breaks ties
@@ -775,7 +847,7 @@ def _rows_by_id(
 
 
 def _item(
-    r: tuple[Any, ...], names: dict[tuple[int, int], tuple[str, str | None]], zone: tzinfo
+    r: tuple[Any, ...], names: dict[tuple[int, int], tuple[Any, ...]], zone: tzinfo
 ) -> dict[str, Any]:
     received, reply_due, next_due = r[Row.RECEIVED], r[Row.REPLY_DUE], r[Row.NEXT_DUE]
     customer = names.get((1, r[Row.CUSTOMER]))

@@ -204,6 +204,20 @@ class Ticket(models.Model):
                 fields=["next_alert_at"], name="ticket_next_alert", condition=models.Q(is_open=True)
             ),
             models.Index(fields=["customer", "-received_at"], name="ticket_customer"),
+            # the workbench's "my open work" / team views (ORM filters `is_open=True`): Django
+            # writes that as a bare `"is_open"` term, which SQLite matches to a partial index's
+            # condition but never to an index column, so the three indexes above that start
+            # with or contain is_open serve only the API's hand-written `is_open = %s` SQL there
+            models.Index(
+                fields=["assignee", "next_due_at", "id"],
+                name="ticket_open_assignee_due",
+                condition=models.Q(is_open=True),
+            ),
+            models.Index(
+                fields=["team", "next_due_at", "id"],
+                name="ticket_open_team_due",
+                condition=models.Q(is_open=True),
+            ),
         ]
         verbose_name = _("工单")
         verbose_name_plural = _("工单")
