@@ -459,3 +459,18 @@ def test_counters_of_another_hall_are_refused(hall, open1, clerk, pay):
     n = services.number_call_next(counter=open1, by=clerk)
     with pytest.raises(ValidationError, match="本营业厅"):
         services.number_transfer(number=n, by=clerk, counter=elsewhere)
+
+
+def test_walker_flags_an_upset_customer_to_the_team_leads(hall, walker, pay, lena):
+    from kefu.core.models import Notification
+
+    n = services.number_take(hall=hall, business=pay)
+    before = snapshot()
+    with pytest.raises(ValidationError) as exc:
+        services.number_flag(number=n, by=walker, note="  ")
+    assert exc.value.message_dict["note"] == ["请简要说明客户情况"]
+    assert snapshot() == before
+    services.number_flag(number=n, by=walker, note="等了很久,情绪激动")
+    told = Notification.objects.filter(user=lena).first()
+    assert told is not None and n.code in told.message and "情绪激动" in told.message
+    assert n.events.filter(action="flag").exists()
