@@ -710,8 +710,10 @@ def names_cache_clear() -> None:
 
 def _names_prune(now: float) -> None:
     """Makes room: drops the expired entries, or all of them when that is not enough."""
-    for key in [k for k, v in _NAMES.items() if v[2] <= now]:
-        _NAMES.pop(key, None)
+    # (list() copies in one step: other threads may add entries meanwhile)
+    for key, entry in list(_NAMES.items()):
+        if entry[2] <= now:
+            _NAMES.pop(key, None)
     if len(_NAMES) > NAME_CACHE_MAX_ENTRIES // 2:
         _NAMES.clear()
 
