@@ -14,7 +14,7 @@ never be called by two counters, whatever the isolation level.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import date, datetime, time
 from typing import Any
 
@@ -153,6 +153,13 @@ def _number_at_counter(number: QueueNumber, by: User, action: str) -> Counter:
 # --- numbers -------------------------------------------------------------------------------------
 
 
+def _require_status(n: QueueNumber, allowed: Collection[str], message: str) -> None:
+    """Refuses a step the number's status does not allow; ``message`` names the number and its
+    status through %(code)s and %(s)s."""
+    if n.status not in allowed:
+        raise ValidationError({"number": [message % {"code": n.code, "s": n.get_status_display()}]})
+
+
 @transaction.atomic
 def number_take(
     *,
@@ -283,15 +290,9 @@ def number_call_next(*, counter: Counter, by: User) -> QueueNumber | None:
 def number_recall(*, number: QueueNumber, by: User) -> QueueNumber:
     """Calls the same number again; past the hall's recall limit it becomes a no-show."""
     n = _lock_number(number)
-    if n.status != S.CALLED:
-        raise ValidationError(
-            {
-                "number": [
-                    _("只有已叫号、尚未开始办理的号码可以重呼(%(code)s 当前为「%(s)s」)")
-                    % {"code": n.code, "s": n.get_status_display()}
-                ]
-            }
-        )
+    _require_status(
+        n, {S.CALLED}, _("只有已叫号、尚未开始办理的号码可以重呼(%(code)s 当前为「%(s)s」)")
+    )
     _number_at_counter(n, by, _("重呼"))
     now = timezone.now()
     before = _state(n)
@@ -311,15 +312,7 @@ def number_recall(*, number: QueueNumber, by: User) -> QueueNumber:
 @transaction.atomic
 def number_start(*, number: QueueNumber, by: User) -> QueueNumber:
     n = _lock_number(number)
-    if n.status != S.CALLED:
-        raise ValidationError(
-            {
-                "number": [
-                    _("只有已叫到的号码可以开始办理(%(code)s 当前为「%(s)s」)")
-                    % {"code": n.code, "s": n.get_status_display()}
-                ]
-            }
-        )
+    _require_status(n, {S.CALLED}, _("只有已叫到的号码可以开始办理(%(code)s 当前为「%(s)s」)"))
     _number_at_counter(n, by, _("开始办理"))
     now = timezone.now()
     before = _state(n)
@@ -382,15 +375,9 @@ def number_transfer(
     """Closes the current leg as transferred and queues a new leg (same printed number, original
     arrival kept) for another business type and/or a given counter. Returns the new leg."""
     n = _lock_number(number)
-    if n.status not in ACTIVE_STATUSES:
-        raise ValidationError(
-            {
-                "number": [
-                    _("只有已叫号或办理中的号码可以转办(%(code)s 当前为「%(s)s」)")
-                    % {"code": n.code, "s": n.get_status_display()}
-                ]
-            }
-        )
+    _require_status(
+        n, ACTIVE_STATUSES, _("只有已叫号或办理中的号码可以转办(%(code)s 当前为「%(s)s」)")
+    )
     here = _number_at_counter(n, by, _("转办"))
     errors: dict[str, list[str]] = {}
     if business is None and counter is None:
@@ -454,15 +441,9 @@ def number_return(*, number: QueueNumber, by: User) -> QueueNumber:
     """Sends a called or served customer back to the queue in their original place (e.g. to fetch
     a document)."""
     n = _lock_number(number)
-    if n.status not in ACTIVE_STATUSES:
-        raise ValidationError(
-            {
-                "number": [
-                    _("只有已叫号或办理中的号码可以退回排队(%(code)s 当前为「%(s)s」)")
-                    % {"code": n.code, "s": n.get_status_display()}
-                ]
-            }
-        )
+    _require_status(
+        n, ACTIVE_STATUSES, _("只有已叫号或办理中的号码可以退回排队(%(code)s 当前为「%(s)s」)")
+    )
     here = _number_at_counter(n, by, _("退回排队"))
     now = timezone.now()
     before = _state(n)
