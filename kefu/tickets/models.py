@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from kefu.accounts.models import Team
+from kefu.core.models import AppendOnly
 from kefu.customers.models import Customer
 
 
@@ -229,7 +230,7 @@ class Ticket(models.Model):
         return reverse("tickets:detail", args=[self.number])
 
 
-class TicketEvent(models.Model):
+class TicketEvent(AppendOnly):
     """Append-only: the ticket's timeline and its audit log are this one table."""
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
@@ -252,14 +253,6 @@ class TicketEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ticket_id} {self.action} {self.at:%Y-%m-%d %H:%M}"
-
-    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        if self.pk is not None:
-            raise ValueError("ticket events are append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        raise ValueError("ticket events are append-only")
 
 
 def attachment_path(instance: Attachment, filename: str) -> str:
