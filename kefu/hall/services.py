@@ -330,15 +330,7 @@ def number_finish(
 ) -> QueueNumber:
     """Ends the service, records the business actually done and updates its rolling mean."""
     n = _lock_number(number)
-    if n.status != S.SERVING:
-        raise ValidationError(
-            {
-                "number": [
-                    _("号码 %(code)s 不在办理中(当前为「%(s)s」),不能办结")
-                    % {"code": n.code, "s": n.get_status_display()}
-                ]
-            }
-        )
+    _require_status(n, {S.SERVING}, _("号码 %(code)s 不在办理中(当前为「%(s)s」),不能办结"))
     _number_at_counter(n, by, _("办结"))
     now = timezone.now()
     done = BusinessType.objects.select_for_update(no_key=True).get(
@@ -471,15 +463,7 @@ def number_return(*, number: QueueNumber, by: User) -> QueueNumber:
 def number_cancel(*, number: QueueNumber, by: User, reason: str = "") -> QueueNumber:
     require(by, HALL_STAFF, _("取消号码"))
     n = _lock_number(number)
-    if n.status not in {S.WAITING, S.CALLED}:
-        raise ValidationError(
-            {
-                "number": [
-                    _("号码 %(code)s 当前为「%(s)s」,不能取消")
-                    % {"code": n.code, "s": n.get_status_display()}
-                ]
-            }
-        )
+    _require_status(n, {S.WAITING, S.CALLED}, _("号码 %(code)s 当前为「%(s)s」,不能取消"))
     now = timezone.now()
     before = _state(n)
     n.status = S.CANCELLED
