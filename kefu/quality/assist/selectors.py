@@ -3,7 +3,6 @@ the findings of a draft. No writes, nothing stored: a draft is checked and forgo
 
 from __future__ import annotations
 
-import importlib.util
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -12,7 +11,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from kefu.core.calendars import calendar_get
-from kefu.domain.inspection import default_rulebook, draft_check, expected_opening
+from kefu.domain.inspection import draft_check, expected_opening
+from kefu.domain.inspection.normalize import normalise_phrase
 
 if TYPE_CHECKING:
     from kefu.accounts.models import User
@@ -46,12 +46,10 @@ OPENING_REFRESH_SECONDS = 180
 
 
 def assist_rulebook() -> CompiledRulebook:
-    """The site rulebook (cached by the quality app) when that app is there, else the default."""
-    if importlib.util.find_spec("kefu.quality.services") is not None:
-        from kefu.quality.services import rulebook_get  # type: ignore[import-not-found]
+    """The site rulebook, as the quality app loads and caches it."""
+    from kefu.quality.services import rulebook_get
 
-        return rulebook_get()  # type: ignore[no-any-return]
-    return default_rulebook()
+    return rulebook_get()  # type: ignore[no-any-return]
 
 
 # --- search normalisation -----------------------------------------------------------------------
@@ -59,10 +57,6 @@ def assist_rulebook() -> CompiledRulebook:
 
 def _normalise(text: str) -> str:
     """Text as the engine matches it: simplified, half-width, lower case, no spaces/punctuation."""
-    try:
-        from kefu.domain.inspection.normalize import normalise_phrase
-    except ImportError:  # pragma: no cover - the engine always ships it
-        return "".join(str(text).lower().split())
     return normalise_phrase(str(text))
 
 
