@@ -14,7 +14,13 @@ from kefu.domain.inspection.builtins import agent_speech_rate, hold_ms, silences
 from kefu.domain.inspection.conditions import WHOLE, Hit
 from kefu.domain.inspection.context import Context
 from kefu.domain.inspection.extract import due_time, find_delay
-from kefu.domain.inspection.moments import farewell_for, moment_of, opening_for, opening_occasion
+from kefu.domain.inspection.moments import (
+    farewell_for,
+    moment_of,
+    occasion_reason,
+    opening_for,
+    opening_occasion,
+)
 from kefu.domain.inspection.report import Commitment, Finding, InspectionReport
 from kefu.domain.inspection.rulebook import CompiledRulebook, Rule, rulebook_from_path
 
@@ -255,8 +261,8 @@ def expected_opening(
 ) -> Opening:
     """The standard opening for this moment (SCRIPT-1, -2, -3, -5)."""
     moment = moment_of(at, rulebook.greetings, calendar or _default_calendar())
-    text, reason = opening_for(moment, rulebook.greetings, line=line, direction=direction)
-    _, occasion = opening_occasion(moment, rulebook.greetings, line=line, direction=direction)
+    text, occasion = opening_occasion(moment, rulebook.greetings, line=line, direction=direction)
+    reason = occasion_reason(occasion, moment)
     if direction == "outbound":
         standards: tuple[str, ...] = ("SCRIPT-2",)
     elif line == "vip":

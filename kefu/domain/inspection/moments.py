@@ -157,6 +157,11 @@ def opening_for(
 ) -> tuple[str, str]:
     """The standard opening now and why ("上午", "国庆节期间", "贵宾专线")."""
     text, occasion = opening_occasion(moment, greetings, line=line, direction=direction)
+    return text, occasion_reason(occasion, moment)
+
+
+def occasion_reason(occasion: str, moment: Moment) -> str:
+    """The occasion of an opening in Chinese words."""
     reasons = {
         "outbound": "外呼",
         "vip": "贵宾专线",
@@ -165,7 +170,7 @@ def opening_for(
         "afternoon": "下午和晚上",
         "unknown": "时间不明",
     }
-    return text, reasons[occasion]
+    return reasons[occasion]
 
 
 def opening_occasion(
