@@ -26,6 +26,7 @@ from kefu.hall.api import router as hall_router
 from kefu.quality.api import batches_router as inspection_batches_router
 from kefu.quality.api import router as inspections_router
 from kefu.quality.assist.api import router as assist_router
+from kefu.staffing.api import router as staffing_router
 from kefu.tickets.api import callbacks_router, sla_router
 from kefu.tickets.api import router as tickets_router
 from kefu.tickets.services import IdempotencyConflict
@@ -57,6 +58,7 @@ api.add_router("/inspections", inspections_router, tags=["质检 inspections"])
 api.add_router("/inspection-batches", inspection_batches_router, tags=["质检 inspections"])
 api.add_router("/assist", assist_router)
 api.add_router("/hall", hall_router)
+api.add_router("/staffing", staffing_router)
 
 
 # --- error shapes -------------------------------------------------------------------------------

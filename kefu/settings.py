@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "kefu.quality",
     "kefu.quality.assist",  # agent assist: templates and static files, no models
     "kefu.hall",
+    "kefu.staffing",
 ]
 
 MIDDLEWARE = [

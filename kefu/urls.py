@@ -17,6 +17,7 @@ urlpatterns = [
     path("reports/", include("kefu.reports.urls")),
     path("quality/", include("kefu.quality.urls")),
     path("hall/", include("kefu.hall.urls")),
+    path("staffing/", include("kefu.staffing.urls")),
     path("", include("kefu.core.urls")),
 ]
 if settings.DEBUG:

@@ -290,6 +290,9 @@ def demo_load(
 
     conversations = demo_conversations_load()
     demo_hall_load()
+    from kefu.staffing.demo import demo_staffing_load
+
+    demo_staffing_load()
     return {
         "users": User.objects.count(),
         "customers": len(people),
@@ -308,7 +311,10 @@ def _date_back(ticket: Ticket, replied_at) -> None:  # noqa: ANN001
 
 def demo_logins() -> list[tuple[str, str, str]]:
     from kefu.hall.demo import STAFF as HALL_STAFF
+    from kefu.staffing.demo import demo_logins as staffing_logins
 
     people = [(u, role, name) for u, role, _no, _t, name in USERS]
     people += [(u, role, name) for u, role, _no, name in HALL_STAFF]
-    return [(u, PASSWORD, f"{name} · {Role(role).label}") for u, role, name in people]
+    return [(u, PASSWORD, f"{name} · {Role(role).label}") for u, role, name in people] + (
+        staffing_logins()
+    )

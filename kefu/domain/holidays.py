@@ -9,7 +9,7 @@ seed and the default for code that runs without a database.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import tzinfo
+from datetime import date, timedelta, tzinfo
 from functools import lru_cache
 
 from chinese_calendar import constants as _cc
@@ -90,3 +90,28 @@ def default_calendars(tz: str | tzinfo = "Asia/Shanghai") -> dict[str, WorkCalen
     """Calendar name -> calendar, for resolving `Policy.calendar`."""
     modes: tuple[CalendarMode, ...] = ("clock", "working_days", "business_hours")
     return {mode: default_calendar(mode, tz) for mode in modes}
+
+
+# 《全国年节及纪念日放假办法》(2024 revision), article 2: the 13 days of the statutory holidays
+# themselves. Work on these days is paid at least 300% (Labour Law art. 44); the other days of a
+# break (weekends moved by 调休) are rest days, paid 200% or given back as time off.
+def statutory_pay_days(year: int) -> dict[date, str]:
+    """The statutory holiday days of ``year`` by date, with their names: 元旦 1 Jan; 春节 除夕 and
+    正月初一至初三; 清明节 (the solar term); 劳动节 1-2 May; 端午节 五月初五; 中秋节 八月十五;
+    国庆节 1-3 Oct."""
+    from lunar_python import Lunar, Solar
+
+    days: dict[date, str] = {date(year, 1, 1): "元旦"}
+    new_year = Lunar.fromYmd(year, 1, 1).getSolar()
+    first = date(new_year.getYear(), new_year.getMonth(), new_year.getDay())
+    for offset in range(-1, 3):
+        days[first + timedelta(days=offset)] = "春节"
+    qingming = Solar.fromYmd(year, 4, 1).getLunar().getJieQiTable()["清明"]
+    days[date(qingming.getYear(), qingming.getMonth(), qingming.getDay())] = "清明节"
+    days[date(year, 5, 1)] = days[date(year, 5, 2)] = "劳动节"
+    for (month, day), name in (((5, 5), "端午节"), ((8, 15), "中秋节")):
+        solar = Lunar.fromYmd(year, month, day).getSolar()
+        days[date(solar.getYear(), solar.getMonth(), solar.getDay())] = name
+    for day in (1, 2, 3):
+        days[date(year, 10, day)] = "国庆节"
+    return dict(sorted(days.items()))

@@ -123,4 +123,8 @@ def complaint_report_verify(
         body=note,
     )
     _save(t)
+    # MALL-6: the person responsible and the managers learn the new step of the ladder
+    from kefu.staffing.services.ladder import ladder_notify
+
+    ladder_notify(report=report)
     return report

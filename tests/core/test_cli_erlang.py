@@ -189,3 +189,46 @@ def test_table_format_has_a_bar_per_interval(tmp_path: Path) -> None:
     assert "█" not in ten
     assert "缩减率 30%" in lines[-1]
     assert "第5行" in err
+
+
+@pytest.fixture
+def hotline_forecast(db):  # noqa: ANN001
+    from kefu.staffing.demo_demand import demo_demand_load
+    from kefu.staffing.seed import seed_staffing
+
+    seed_staffing()
+    demo_demand_load()
+
+
+def test_post_plan_shows_required_next_to_rostered(hotline_forecast) -> None:
+    import io
+    import json as _json
+
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command("erlang", "--post", "hotline", "--date", "2026-12-01", stdout=out)
+    rows = [_json.loads(line) for line in out.getvalue().splitlines()]
+    assert len(rows) == 28 and rows[0]["interval_start"] == "2026-12-01T08:00"
+    assert all(r["rostered"] == 0 and r["gap"] == -r["required"] for r in rows)
+    assert max(r["required"] for r in rows) >= 8
+    table = io.StringIO()
+    call_command(
+        "erlang", "--post", "hotline", "--date", "2026-12-01", "--format", "table", stdout=table
+    )
+    assert "已排" in table.getvalue() and "│" in table.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--post", "nowhere"), "没有代码为 nowhere 的岗位"),
+        (("--post", "hotline", "--date", "2026-13-01"), "YYYY-MM-DD"),
+        (("--post", "hotline", "--date", "2027-03-01"), "没有话务预测"),
+    ],
+)
+def test_post_plan_bad_arguments(hotline_forecast, args: tuple[str, ...], message: str) -> None:
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError, match=message):
+        call_command("erlang", *args)

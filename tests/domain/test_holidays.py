@@ -14,6 +14,7 @@ from kefu.domain.holidays import (
     default_calendar,
     default_calendars,
     statutory_overrides,
+    statutory_pay_days,
     statutory_years,
 )
 
@@ -94,3 +95,49 @@ def test_default_calendars() -> None:
         assert calendar.years() == statutory_years()
     # Cached: building the business-hours arrays once per process is enough.
     assert default_calendar("working_days") is default_calendar("working_days")
+
+
+@pytest.mark.parametrize(
+    ("year", "expected"),
+    [
+        (
+            2025,
+            {
+                "元旦": ["2025-01-01"],
+                "春节": ["2025-01-28", "2025-01-29", "2025-01-30", "2025-01-31"],
+                "清明节": ["2025-04-04"],
+                "劳动节": ["2025-05-01", "2025-05-02"],
+                "端午节": ["2025-05-31"],
+                "中秋节": ["2025-10-06"],
+                "国庆节": ["2025-10-01", "2025-10-02", "2025-10-03"],
+            },
+        ),
+        (
+            2026,
+            {
+                "元旦": ["2026-01-01"],
+                "春节": ["2026-02-16", "2026-02-17", "2026-02-18", "2026-02-19"],
+                "清明节": ["2026-04-05"],
+                "劳动节": ["2026-05-01", "2026-05-02"],
+                "端午节": ["2026-06-19"],
+                "中秋节": ["2026-09-25"],
+                "国庆节": ["2026-10-01", "2026-10-02", "2026-10-03"],
+            },
+        ),
+    ],
+)
+def test_statutory_pay_days_are_the_thirteen_days_of_the_law(
+    year: int, expected: dict[str, list[str]]
+) -> None:
+    days = statutory_pay_days(year)
+    assert len(days) == 13
+    got: dict[str, list[str]] = {}
+    for day, name in days.items():
+        got.setdefault(name, []).append(day.isoformat())
+    assert got == expected
+
+
+def test_bridging_days_of_a_break_are_not_statutory_pay_days() -> None:
+    # 国庆 2026 is a 7-day break (1-7 Oct) but only 1-3 Oct are statutory holidays
+    days = statutory_pay_days(2026)
+    assert date(2026, 10, 6) not in days and date(2026, 10, 7) not in days

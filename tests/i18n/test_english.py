@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime
+from collections.abc import Iterator
+from datetime import datetime, time, timedelta
 from html.parser import HTMLParser
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -17,6 +18,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.test import Client
+from django.utils import translation
 
 from kefu.accounts.models import User
 from kefu.customers.models import Customer
@@ -62,6 +64,13 @@ class _Chrome(HTMLParser):
     def handle_data(self, data: str) -> None:
         if self.depth and not self.skip and data.strip():
             self.texts.append(data.strip())
+
+
+@pytest.fixture(autouse=True)
+def _back_to_chinese() -> Iterator[None]:
+    """The test client's requests activate English in this thread; later tests expect Chinese."""
+    yield
+    translation.deactivate()
 
 
 def chrome_text(html: str) -> list[str]:
@@ -684,3 +693,411 @@ def test_handover_in_english(
     html = r.content.decode()
     assert "Handover submitted" in html and "Awaiting acknowledgement" in html
     assert_english_chrome(html, data=_hall_data(hall, clerk, walker))
+
+
+# --- staffing (排班) ---------------------------------------------------------------------------
+
+# "now" for the staffing pages: a Monday in the month the mall's roster covers
+STAFFING_NOW = datetime(2026, 12, 7, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+DECEMBER = STAFFING_NOW.date().replace(day=1)
+MEETING_TITLE = "十二月排班与服务质量周例会"  # data: typed by the manager
+ACTION_TEXT = "核对会员中心节假日排班"  # data
+LEAVE_REASON = "家中有事"  # data
+
+
+@pytest.fixture
+def staffing(db: None) -> Any:
+    """The demo mall staff (mallmgr the manager, svc1 a desk specialist) with December's roster
+    generated and published, under a fixed clock: svc1 has clocked in, asked for leave (pending)
+    and owes an action item from a weekly meeting; the hotline post has a forecast for today."""
+    from decimal import Decimal
+
+    from kefu.staffing.demo import demo_staffing_load
+    from kefu.staffing.models import Meeting, Post, RosterUnit
+    from kefu.staffing.seed import HOTLINE_POST
+    from kefu.staffing.services import attendance, demand, directory, meetings
+    from kefu.staffing.services import roster as rosters
+
+    demo_staffing_load(records=False)
+    manager = User.objects.get(username="mallmgr")
+    svc1 = User.objects.get(username="svc1")
+    mall = RosterUnit.objects.get(code="mall")
+    with time_machine.travel(STAFFING_NOW - timedelta(days=14), tick=True):
+        made = rosters.roster_generate(by=manager, unit=mall, month=DECEMBER)
+        rosters.roster_publish(by=manager, roster=made)
+    with time_machine.travel(STAFFING_NOW - timedelta(hours=1), tick=False):
+        attendance.clock_in(by=svc1)
+    with time_machine.travel(STAFFING_NOW, tick=True):
+        today = STAFFING_NOW.date()
+        directory.leave_request(
+            by=svc1,
+            kind="annual",
+            first_day=today + timedelta(days=14),
+            last_day=today + timedelta(days=15),
+            reason=LEAVE_REASON,
+            today=today,
+        )
+        meetings.meeting_record(
+            by=manager,
+            held_at=STAFFING_NOW - timedelta(hours=2),
+            kind=Meeting.Kind.WEEKLY,
+            title=MEETING_TITLE,
+            topics="节假日排班、服务态度",
+            attendees=[manager, svc1],
+            actions=[{"text": ACTION_TEXT, "owner": svc1, "due_on": today + timedelta(days=3)}],
+        )
+        demand.forecast_save(
+            by=manager,
+            post=Post.objects.get(code=HOTLINE_POST),
+            day=today,
+            entries=[
+                demand.Entry(time(9, 0), Decimal(120)),
+                demand.Entry(time(9, 30), Decimal(150), 200),
+            ],
+        )
+    return made
+
+
+def _staffing_data() -> tuple[str, ...]:
+    """Data on the staffing pages: the people (accounts and their profiles' job titles and
+    skills), the seeded units, posts, shift patterns and ladder labels (site configuration shown
+    as written), holiday names and solver warnings from the roster domain, and what was typed."""
+    from kefu.staffing.models import (
+        LadderStep,
+        Post,
+        Roster,
+        RosterUnit,
+        Shift,
+        ShiftPattern,
+        StaffProfile,
+    )
+
+    users = list(User.objects.all())
+    profiles = list(StaffProfile.objects.all())
+    values: list[str] = [*_people(*users), *(p.title for p in profiles)]
+    values += [s for p in profiles for s in p.skills]
+    values += list(RosterUnit.objects.values_list("name", flat=True))
+    values += list(Post.objects.values_list("name", flat=True))
+    values += list(ShiftPattern.objects.values_list("name", flat=True))
+    values += list(LadderStep.objects.values_list("label", flat=True))
+    values += list(Shift.objects.values_list("holiday_name", flat=True).distinct())
+    values += [w for ws in Roster.objects.values_list("warnings", flat=True) for w in ws]
+    values += [str(r) for r in Roster.objects.all()]
+    values += [MEETING_TITLE, ACTION_TEXT, LEAVE_REASON]
+    return tuple(v for v in values if v)
+
+
+def _staffing_page(user: str, url: str) -> str:
+    client = english(Client(), User.objects.get(username=user))
+    with time_machine.travel(STAFFING_NOW, tick=True):
+        return page(client, url)
+
+
+# Chinese dates that must not reach an English page (the templates use the locale's formats)
+FULL_DATE = re.compile(r"\d{4}年\d{1,2}月\d{1,2}日")
+YEAR_MONTH = re.compile(r"\d{4}年\d{1,2}月(?!\d)")
+
+
+def assert_english_staffing(html: str) -> None:
+    assert_english_chrome(html, data=_staffing_data())
+
+
+def test_staffing_nav_link_in_english(staffing: Any) -> None:
+    html = _staffing_page("svc1", "/tickets/workbench/")
+    assert ">Rostering</a>" in html
+
+
+def test_staffing_home_in_english_for_the_manager(staffing: Any) -> None:
+    html = _staffing_page("mallmgr", "/staffing/")
+    for s in (
+        "<h1>Rostering and staff</h1>",
+        "My upcoming shifts",
+        "Rosters by unit",
+        "This month",
+        "Next month",
+        "Not generated",
+        ">Generate roster</a>",
+        "Published",  # December's roster, a choice
+        ">Call forecast and staffing needs</a>",  # the staffing nav
+        ">Complaint accountability ladder</a>",
+    ):
+        assert s in html, s
+    assert_english_staffing(html)
+
+
+def test_staffing_home_in_english_for_desk_staff(staffing: Any) -> None:
+    html = _staffing_page("svc1", "/staffing/")
+    for s in ("My upcoming shifts", "Meal breaks", "Clocked in at 09:00", "1 action item"):
+        assert s in html, s
+    assert "Rosters by unit" not in html  # desk staff do not manage rosters
+    assert_english_staffing(html)
+
+
+def test_roster_list_in_english(staffing: Any) -> None:
+    html = _staffing_page("mallmgr", "/staffing/rosters/")
+    for s in ("<h1>Roster</h1>", "Roster unit", ">Generate</button>", "Generated at", "Solver"):
+        assert s in html, s
+    assert_english_staffing(html)
+
+
+def test_roster_page_in_english(staffing: Any) -> None:
+    html = _staffing_page("mallmgr", f"/staffing/rosters/{staffing.pk}/")
+    for s in (
+        "Download roster file (CSV)",
+        "Print (with meal breaks)",
+        "<th>Days</th>",
+        "<th>Hours</th>",
+        "<h3>Swap shifts</h3>",
+        "Staff member A",
+        "<h3>Reassign</h3>",
+        "Reassign to",
+        "Cancel shift (sick leave, etc.)",
+        "Re-roster remaining days",
+        "Withdraw to draft",  # the roster is published
+        "Change log",
+    ):
+        assert s in html, s
+    assert_english_staffing(html)
+
+
+def test_printable_roster_in_english(staffing: Any) -> None:
+    html = _staffing_page("mallmgr", f"/staffing/rosters/{staffing.pk}/print/")
+    for s in ("Daily duty and staggered meal breaks", "Lunch break", "Dinner break"):
+        assert s in html, s
+    assert_english_staffing(html)
+
+
+def test_my_shifts_in_english(staffing: Any) -> None:
+    html = _staffing_page("svc1", "/staffing/my-shifts/")
+    for s in ("My shifts", "Counted hours", "Holiday", "Shifts this month:", "Download"):
+        assert s in html, s
+    assert_english_staffing(html)
+
+
+def test_clock_page_in_english(staffing: Any) -> None:
+    html = _staffing_page("svc1", "/staffing/clock/")
+    for s in (
+        "<h1>Clock in and out</h1>",
+        "Clocked in at 09:00",
+        ">Clock out</button>",
+        "Note (optional)",
+        "Today's clock records",
+        "In progress",
+        "Days worked",
+        "View daily attendance details for this month",
+    ):
+        assert s in html, s
+    assert_english_staffing(html)
+
+
+def test_attendance_report_in_english(staffing: Any) -> None:
+    html = _staffing_page("mallmgr", "/staffing/attendance/")
+    for s in (
+        "Attendance report",
+        "Download CSV",
+        "Total hours worked",
+        "Hours worked / cap",
+        "Late (times / min)",
+        "Missed clock-out",
+        "Enter attendance manually",
+        "Clock-outs to enter",
+        "No records waiting for a clock-out",
+    ):
+        assert s in html, s
+    assert_english_staffing(html)
+
+
+def test_personal_attendance_in_english(staffing: Any) -> None:
+    from kefu.staffing.models import StaffProfile
+
+    me = StaffProfile.objects.get(user__username="svc1")
+    html = _staffing_page("svc1", f"/staffing/attendance/{me.pk}/")
+    for s in ("Shifts and clock records", "All clock records", "grace period"):
+        assert s in html, s
+    assert_english_staffing(html)
+
+
+def test_staff_directory_in_english(staffing: Any) -> None:
+    html = _staffing_page("mallmgr", "/staffing/directory/")
+    for s in (
+        "<h1>Staff directory</h1>",
+        "Add staff profile",
+        "Name / employee no.",
+        "All posts",
+        "Job title",
+        "Posts qualified for",
+        "Monthly hours cap",
+        "On leave now",
+    ):
+        assert s in html, s
+    assert_english_staffing(html)
+
+
+def test_staff_profile_in_english(staffing: Any) -> None:
+    from kefu.staffing.models import StaffProfile
+
+    me = StaffProfile.objects.get(user__username="svc1")
+    html = _staffing_page("mallmgr", f"/staffing/directory/{me.pk}/")
+    for s in (
+        "<h2>Profile</h2>",
+        "Relief staff",
+        "Upcoming shifts",
+        "Leave records",
+        "Edit profile",
+    ):
+        assert s in html, s
+    assert_english_staffing(html)
+
+
+def test_call_forecast_in_english(staffing: Any) -> None:
+    html = _staffing_page("mallmgr", "/staffing/demand/")
+    for s in (
+        "<h1>Call forecast and staffing needs</h1>",
+        "Service level target (%)",
+        "Shrinkage (%)",
+        "Calculate with these targets",
+        "Forecast calls",
+        "Understaffed intervals",
+        "Traffic (Erl)",
+        "Agents needed online",
+        "Achievable as rostered",
+        "Entered manually",  # the forecast's source, a choice
+        "Import forecast file (CSV)",
+        "Forecast from history",
+    ):
+        assert s in html, s
+    assert_english_staffing(html)
+
+
+def test_leave_page_in_english_for_the_manager(staffing: Any) -> None:
+    html = _staffing_page("mallmgr", "/staffing/leave/")
+    for s in (
+        "<h1>Leave</h1>",
+        "1 leave request awaiting approval",
+        "Annual leave",
+        "Pending approval",
+        ">Approve</button>",
+        ">Reject</button>",
+        'placeholder="Approval comment (optional)"',
+        "Record leave or sick leave",
+    ):
+        assert s in html, s
+    assert_english_staffing(html)
+
+
+def test_leave_page_in_english_for_desk_staff(staffing: Any) -> None:
+    html = _staffing_page("svc1", "/staffing/leave/")
+    for s in ("Request leave", "Submit request", "My profile"):
+        assert s in html, s
+    assert_english_staffing(html)
+
+
+def test_ladder_in_english(staffing: Any) -> None:
+    html = _staffing_page("mallmgr", "/staffing/ladder/")
+    for s in (
+        "Complaint accountability ladder · 2026",
+        "Count this year",
+        "Current consequence",
+        "No verified staff-responsibility complaints this year",
+        "Ladder settings",
+        "Complaint no.",
+        "Withhold the month&#x27;s bonus",  # the step's action, a choice
+        "Save ladder",
+    ):
+        assert s in html, s
+    assert_english_staffing(html)
+
+
+def test_my_complaint_record_in_english(staffing: Any) -> None:
+    html = _staffing_page("svc1", "/staffing/ladder/mine/")
+    for s in ("My complaint record · 2026", "<h2>Rules</h2>"):
+        assert s in html, s
+    assert_english_staffing(html)
+
+
+def test_meetings_in_english(staffing: Any) -> None:
+    html = _staffing_page("mallmgr", "/staffing/meetings/")
+    for s in (
+        "<h1>Regular meetings</h1>",
+        "Record meeting",
+        "Search subjects, agendas, decisions",
+        "Weekly regular meeting",
+        "Action items (open / all)",
+    ):
+        assert s in html, s
+    assert_english_staffing(html)
+
+
+def test_meeting_page_in_english(staffing: Any) -> None:
+    from kefu.staffing.models import Meeting
+
+    meeting = Meeting.objects.get(title=MEETING_TITLE)
+    html = _staffing_page("mallmgr", f"/staffing/meetings/{meeting.pk}/")
+    for s in ("<dt>Chair</dt>", "<dt>Attendees</dt>", "<h3>Agenda</h3>", "Add action item", "Open"):
+        assert s in html, s
+    assert_english_staffing(html)
+
+
+def test_my_action_items_in_english(staffing: Any) -> None:
+    html = _staffing_page("svc1", "/staffing/actions/")
+    for s in (
+        "<h1>My action items</h1>",
+        "Open meeting action items",
+        "From meeting",
+        "Due date",
+        ">Mark done</button>",
+        'placeholder="Outcome"',
+    ):
+        assert s in html, s
+    assert_english_staffing(html)
+
+
+@pytest.mark.parametrize(
+    ("user", "url", "texts"),
+    [
+        (
+            "mallmgr",
+            "/staffing/directory/new/",
+            ("Create a staff profile for an existing account",),
+        ),
+        ("mallmgr", "/staffing/meetings/new/", ("<h1>Record meeting</h1>", "Pre-shift briefing")),
+    ],
+)
+def test_staffing_forms_in_english(
+    staffing: Any, user: str, url: str, texts: tuple[str, ...]
+) -> None:
+    html = _staffing_page(user, url)
+    for s in texts:
+        assert s in html, s
+    assert_english_staffing(html)
+
+
+def _leaks(pattern: re.Pattern[str], html: str) -> list[str]:
+    return [t for t in chrome_text(html) if pattern.search(t)]
+
+
+def test_staffing_month_headings_in_english(staffing: Any) -> None:
+    from kefu.staffing.models import StaffProfile
+
+    me = StaffProfile.objects.get(user__username="svc1")
+    pages = [
+        ("mallmgr", f"/staffing/rosters/{staffing.pk}/"),
+        ("mallmgr", f"/staffing/rosters/{staffing.pk}/print/"),
+        ("mallmgr", "/staffing/attendance/"),
+        ("svc1", f"/staffing/attendance/{me.pk}/"),
+        ("svc1", "/staffing/my-shifts/"),
+        ("svc1", "/staffing/clock/"),
+    ]
+    leaks = [(url, _leaks(YEAR_MONTH, _staffing_page(user, url))) for user, url in pages]
+    assert not [leak for leak in leaks if leak[1]], leaks
+
+
+def test_clock_today_heading_in_english(staffing: Any) -> None:
+    html = _staffing_page("svc1", "/staffing/clock/")
+    assert not _leaks(FULL_DATE, html)
+
+
+def test_roster_weekday_headers_in_english(staffing: Any) -> None:
+    for url in (f"/staffing/rosters/{staffing.pk}/", f"/staffing/rosters/{staffing.pk}/print/"):
+        html = _staffing_page("mallmgr", url)
+        assert not [t for t in chrome_text(html) if re.fullmatch("[一二三四五六日]", t)], url

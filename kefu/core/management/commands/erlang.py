@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import csv
 import json
-import math
 import sys
 import unicodedata
-from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
-from typing import IO, Any
+from datetime import timedelta
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from kefu.domain.erlang import Staffing, required_agents
+from kefu.domain.forecast import ForecastFileError, parse_forecast_csv
 
 BAR_WIDTH = 40
 
@@ -42,35 +40,6 @@ def parse_target(value: str, within: float) -> tuple[float, float]:
     return level, seconds
 
 
-def _number(text: str | None, field: str) -> float:
-    if text is None or not text.strip():
-        raise ValueError(f"{field} 为空")
-    try:
-        number = float(text)
-    except ValueError:
-        raise ValueError(f"{field} 不是数字:{text.strip()}") from None
-    if not math.isfinite(number):
-        raise ValueError(f"{field} 不是有效的数字:{text.strip()}")
-    if number < 0:
-        raise ValueError(f"{field} 不能为负数:{text.strip()}")
-    return number
-
-
-def _start(text: str | None) -> str:
-    """The interval start as ISO text: a date and time, or a time of day (HH:MM)."""
-    value = (text or "").strip()
-    if not value:
-        raise ValueError("interval_start 为空")
-    for parse in (time.fromisoformat, datetime.fromisoformat):
-        try:
-            parsed = parse(value)
-        except ValueError:
-            continue
-        whole_minute = parsed.second == 0 and parsed.microsecond == 0
-        return parsed.isoformat(timespec="minutes" if whole_minute else "auto")
-    raise ValueError(f"interval_start 不是时间:{value},应为 09:30 或 2026-12-01T09:30")
-
-
 class Command(BaseCommand):
     help = "排班需求:按 Erlang C 计算每个时段需要的坐席数(JSON 输出)"
 
@@ -80,7 +49,11 @@ class Command(BaseCommand):
         source.add_argument(
             "--forecast",
             metavar="FILE.csv",
-            help="预测文件,列 interval_start,calls(可选 aht 秒)",
+            help="预测文件,列 interval_start,calls(可选 date、aht 秒)",
+        )
+        source.add_argument(
+            "--post",
+            help="岗位代码:用该岗位在系统中的话务预测和服务目标,并与排班表上的人数对比",
         )
         parser.add_argument(
             "--aht", type=float, metavar="SECONDS", help="平均处理时长(秒);预测文件可逐行给出"
@@ -100,6 +73,8 @@ class Command(BaseCommand):
             "--max-occupancy", type=float, default=0.85, help="占用率上限(默认 0.85)"
         )
         parser.add_argument("--shrinkage", type=float, default=0.3, help="缩减率(默认 0.3)")
+        parser.add_argument("--date", help="与 --post 同用:起始日期 YYYY-MM-DD(默认今天)")
+        parser.add_argument("--days", type=int, default=1, help="与 --post 同用:天数(默认 1)")
         parser.add_argument(
             "--format",
             choices=("json", "table"),
@@ -108,6 +83,9 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["post"]:
+            self._post_plan(options)
+            return
         level, within = parse_target(options["target"], options["within"])
         targets = Targets(
             interval=timedelta(minutes=options["interval_minutes"]),
@@ -126,6 +104,47 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps(staffing.as_json(), ensure_ascii=False))
             return
         self._forecast(options["forecast"], options["aht"], targets, options["format"])
+
+    def _post_plan(self, options: dict[str, Any]) -> None:
+        """Required agents per interval from a post's stored forecast and targets, next to the
+        people its rosters schedule in each interval."""
+        from datetime import date
+
+        from django.utils import timezone
+
+        from kefu.staffing.models import Post
+        from kefu.staffing.selectors_demand import Targets as PostTargets
+        from kefu.staffing.selectors_demand import demand_plan
+
+        post = Post.objects.filter(code=options["post"]).first()
+        if post is None:
+            codes = ", ".join(Post.objects.values_list("code", flat=True)) or "无"
+            raise CommandError(f"没有代码为 {options['post']} 的岗位(可用:{codes})")
+        try:
+            first = date.fromisoformat(options["date"]) if options["date"] else None
+        except ValueError:
+            raise CommandError(f"--date 格式应为 YYYY-MM-DD:{options['date']}") from None
+        first = first or timezone.localdate()
+        if not 1 <= options["days"] <= 62:
+            raise CommandError("--days 应在 1 到 62 之间")
+        days = [first + timedelta(days=i) for i in range(options["days"])]
+        plan = demand_plan(post, days, PostTargets.of_post(post))
+        if not plan.rows:
+            raise CommandError(f"{post.name} 在 {days[0]}~{days[-1]} 没有话务预测,也没有排班")
+        if options["format"] == "table":
+            self.stdout.write(_post_table(plan.rows))
+            return
+        for row in plan.rows:
+            body: dict[str, Any] = {
+                "interval_start": f"{row.day.isoformat()}T{row.start:%H:%M}",
+                "calls": row.calls,
+                "agents": row.agents,
+                "required": row.needed,
+                "rostered": row.scheduled,
+                "gap": row.gap,
+                "service_level_reached": None if row.reached is None else round(row.reached, 4),
+            }
+            self.stdout.write(json.dumps(body, ensure_ascii=False))
 
     @staticmethod
     def _staffing(calls: float, aht: float, targets: Targets) -> Staffing:
@@ -151,60 +170,47 @@ class Command(BaseCommand):
             raise CommandError(f"无法读取预测文件 {path}:{exc.strerror or exc}") from None
         with handle:
             try:
-                rows = list(self._rows(handle, aht, targets, fmt))
+                parsed = parse_forecast_csv(handle)
             except UnicodeDecodeError:
                 raise CommandError(f"预测文件 {path} 不是 UTF-8 编码") from None
-        good = [row for row in rows if row is not None]
-        rejected = len(rows) - len(good)
+            except ForecastFileError as exc:
+                raise CommandError(str(exc)) from None
+        if aht is None and "aht" not in parsed.columns:
+            raise CommandError("需要 --aht 或预测文件中的 aht 列")
+        # per line: why it was rejected, or its (start, staffing)
+        reasons: dict[int, list[str]] = {}
+        for problem in parsed.problems:
+            reasons.setdefault(problem.line, []).append(problem.message)
+        computed: dict[int, tuple[str, Staffing]] = {}
+        for row in parsed.rows:
+            start = row.label
+            if "date" in parsed.columns and row.day is not None and "T" not in start:
+                start = f"{row.day.isoformat()}T{start}"  # the date column joined to the time
+            row_aht = row.aht if row.aht is not None else aht
+            try:
+                if row_aht is None:
+                    raise ValueError("aht 为空,且未指定 --aht")
+                computed[row.line] = (start, self._staffing(row.calls, row_aht, targets))
+            except ValueError as exc:
+                reasons[row.line] = [str(exc)]
+        for line in sorted({*reasons, *computed}):
+            for reason in reasons.get(line, []):
+                self.stderr.write(f"第{line}行:{reason}")
+            if line in computed and fmt == "json":
+                start, staffing = computed[line]
+                self.stdout.write(
+                    json.dumps({"interval_start": start, **staffing.as_json()}, ensure_ascii=False)
+                )
+        good = [computed[line] for line in sorted(computed)]
+        rejected = len(reasons)
         if fmt == "table" and good:
             self.stdout.write(_table(good))
         summary = f"已计算 {len(good)} 个时段" + (f",{rejected} 行被拒绝" if rejected else "")
         self.stderr.write(summary)
-        if rejected or not rows:
-            if not rows:
+        if rejected or not good:
+            if not good and not rejected:
                 self.stderr.write("预测文件没有数据行")
             sys.exit(1)
-
-    def _rows(
-        self, handle: IO[str], aht: float | None, targets: Targets, fmt: str
-    ) -> Iterator[tuple[str, Staffing] | None]:
-        """(start, staffing) per good line, None per rejected line (reported on stderr)."""
-        reader = csv.DictReader(handle)
-        columns = [c.strip() for c in reader.fieldnames or []]
-        if not columns:
-            raise CommandError("预测文件为空,应有表头 interval_start,calls(可选 aht)")
-        reader.fieldnames = columns
-        missing = [c for c in ("interval_start", "calls") if c not in columns]
-        if missing:
-            raise CommandError(
-                f"预测文件缺少列:{', '.join(missing)}(应有 interval_start,calls,可选 aht)"
-            )
-        if aht is None and "aht" not in columns:
-            raise CommandError("需要 --aht 或预测文件中的 aht 列")
-        for row in reader:
-            line = reader.line_num
-            try:
-                if None in row:
-                    raise ValueError("列数多于表头")
-                start = _start(row.get("interval_start"))
-                calls = _number(row.get("calls"), "calls")
-                own = (row.get("aht") or "").strip()
-                if own:
-                    row_aht = _number(own, "aht")
-                elif aht is not None:
-                    row_aht = aht
-                else:
-                    raise ValueError("aht 为空,且未指定 --aht")
-                staffing = self._staffing(calls, row_aht, targets)
-            except ValueError as exc:
-                self.stderr.write(f"第{line}行:{exc}")
-                yield None
-                continue
-            if fmt == "json":
-                self.stdout.write(
-                    json.dumps({"interval_start": start, **staffing.as_json()}, ensure_ascii=False)
-                )
-            yield start, staffing
 
 
 def _width(text: str) -> int:
@@ -214,6 +220,27 @@ def _width(text: str) -> int:
 def _cell(text: str, width: int, left: bool = False) -> str:
     pad = " " * max(0, width - _width(text))
     return text + pad if left else pad + text
+
+
+def _post_table(rows: list[Any]) -> str:
+    """Needed (█ on the phones, ░ for shrinkage) against rostered (│ marks the head count)."""
+    widest = max(max(r.needed for r in rows), max(r.scheduled for r in rows)) or 1
+    scale = min(1.0, BAR_WIDTH / widest)
+    lines = ["时段              来电  坐席  需排  已排  缺口  达到服务水平"]
+    for r in rows:
+        reached = "—" if r.reached is None else f"{r.reached:.1%}"
+        calls = "—" if r.calls is None else f"{r.calls:g}"
+        need, extra = round(r.agents * scale), round(r.needed * scale) - round(r.agents * scale)
+        bar = list("█" * need + "░" * extra)
+        mark = round(r.scheduled * scale)
+        bar += [" "] * max(0, mark + 1 - len(bar))
+        bar[mark] = "│"
+        lines.append(
+            f"{r.day:%m-%d} {r.start:%H:%M}  {calls:>8} {r.agents:>5} {r.needed:>5} "
+            f"{r.scheduled:>5} {r.gap:>5}  {reached:>10}  " + "".join(bar).rstrip()
+        )
+    lines.append("█ 需要在线坐席  ░ 另需排班(缩减)  │ 排班表上的人数")
+    return "\n".join(lines)
 
 
 def _table(rows: list[tuple[str, Staffing]]) -> str:
