@@ -34,7 +34,7 @@ from collections import defaultdict
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import NamedTuple
+from typing import NamedTuple, Protocol, TypeVar
 
 from ortools.sat.python import cp_model
 
@@ -202,6 +202,63 @@ class _Problem:
     by_shift: dict[tuple[date, str], list[str]] = field(default_factory=dict)
 
 
+class _Coded(Protocol):
+    @property
+    def code(self) -> str: ...
+
+    @property
+    def post(self) -> str: ...
+
+
+_C = TypeVar("_C", bound=_Coded)
+
+
+def index_inputs(
+    staff: Sequence[Staff],
+    shifts: Sequence[_C],
+    days: Sequence[date],
+    fixed: Sequence[Assignment],
+    history: Sequence[Assignment],
+) -> tuple[dict[str, Staff], dict[str, _C], list[str]]:
+    """People and shifts by id and code, and what is wrong with them and with the published
+    (``fixed``) and previous-period (``history``) assignments, in Chinese. Shared by the
+    head-count and the interval models."""
+    problems: list[str] = []
+    by_id: dict[str, Staff] = {}
+    for person in staff:
+        if person.id in by_id:
+            problems.append(f"员工编号 {person.id} 重复")
+        by_id[person.id] = person
+    by_code: dict[str, _C] = {}
+    for shift in shifts:
+        if shift.code in by_code:
+            problems.append(f"班次代码 {shift.code} 重复")
+        by_code[shift.code] = shift
+    day_set = set(days)
+    taken: set[tuple[str, date]] = set()
+    for a in fixed:
+        person, shift = by_id.get(a.staff_id), by_code.get(a.shift)
+        where = f"已发布排班 {fmt_day(a.day)} {person.name if person else a.staff_id}"
+        if person is None:
+            problems.append(f"{where}:未知员工")
+        elif shift is None:
+            problems.append(f"{where}:未知班次 {a.shift}")
+        else:
+            if a.day not in day_set:
+                problems.append(f"{where}:不在排班期间内")
+            if a.day in person.leave:
+                problems.append(f"{where}:当天已批准休假")
+            if shift.post not in person.posts:
+                problems.append(f"{where}:不能在 {shift.post} 上岗")
+            if (a.staff_id, a.day) in taken:
+                problems.append(f"{where}:同一天排了两个班")
+            taken.add((a.staff_id, a.day))
+    for a in history:
+        if a.staff_id in by_id and a.shift not in by_code:
+            problems.append(f"上期排班 {fmt_day(a.day)} {a.staff_id}:未知班次 {a.shift}")
+    return by_id, by_code, problems
+
+
 def _index(
     staff: Sequence[Staff],
     patterns: Sequence[ShiftPattern],
@@ -211,17 +268,7 @@ def _index(
     fixed: Sequence[Assignment],
     history: Sequence[Assignment],
 ) -> _Problem:
-    problems: list[str] = []
-    by_id: dict[str, Staff] = {}
-    for person in staff:
-        if person.id in by_id:
-            problems.append(f"员工编号 {person.id} 重复")
-        by_id[person.id] = person
-    by_code: dict[str, ShiftPattern] = {}
-    for pattern in patterns:
-        if pattern.code in by_code:
-            problems.append(f"班次代码 {pattern.code} 重复")
-        by_code[pattern.code] = pattern
+    by_id, by_code, problems = index_inputs(staff, patterns, days, fixed, history)
     day_list = sorted(set(days))
     day_set = set(day_list)
     for req in requirements:
@@ -236,30 +283,6 @@ def _index(
             )
         if req.count < 0:
             problems.append(f"需求 {fmt_day(req.day)} {req.post} 的人数不能为负数")
-    seen: set[tuple[str, date]] = set()
-    for a in fixed:
-        person = by_id.get(a.staff_id)
-        pattern = by_code.get(a.shift)
-        where = f"已发布排班 {fmt_day(a.day)} {a.staff_id}"
-        if person is None:
-            problems.append(f"{where}:未知员工")
-            continue
-        where = f"已发布排班 {fmt_day(a.day)} {person.name}"
-        if pattern is None:
-            problems.append(f"{where}:未知班次 {a.shift}")
-            continue
-        if a.day not in day_set:
-            problems.append(f"{where}:不在排班期间内")
-        if a.day in person.leave:
-            problems.append(f"{where}:当天已批准休假")
-        if pattern.post not in person.posts:
-            problems.append(f"{where}:不能在 {pattern.post} 上岗")
-        if (a.staff_id, a.day) in seen:
-            problems.append(f"{where}:同一天排了两个班")
-        seen.add((a.staff_id, a.day))
-    for a in history:
-        if a.staff_id in by_id and a.shift not in by_code:
-            problems.append(f"上期排班 {fmt_day(a.day)} {a.staff_id}:未知班次 {a.shift}")
     if problems:
         raise RosterInfeasible(problems)
 

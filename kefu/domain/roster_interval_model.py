@@ -26,7 +26,15 @@ from typing import TYPE_CHECKING
 
 from ortools.sat.python import cp_model
 
-from kefu.domain.roster import Assignment, RosterInfeasible, Rules, ShiftPattern, Staff, fmt_day
+from kefu.domain.roster import (
+    Assignment,
+    RosterInfeasible,
+    Rules,
+    ShiftPattern,
+    Staff,
+    fmt_day,
+    index_inputs,
+)
 
 if TYPE_CHECKING:
     from kefu.domain.roster_intervals import IntervalDemand, IntervalShift
@@ -82,17 +90,7 @@ def validate(
     fixed: Sequence[Assignment],
     history: Sequence[Assignment],
 ) -> tuple[dict[str, Staff], dict[str, IntervalShift]]:
-    problems: list[str] = []
-    by_id: dict[str, Staff] = {}
-    for person in staff:
-        if person.id in by_id:
-            problems.append(f"员工编号 {person.id} 重复")
-        by_id[person.id] = person
-    by_code: dict[str, IntervalShift] = {}
-    for shift in shifts:
-        if shift.code in by_code:
-            problems.append(f"班次代码 {shift.code} 重复")
-        by_code[shift.code] = shift
+    by_id, by_code, problems = index_inputs(staff, shifts, days, fixed, history)
     day_set = set(days)
     seen: set[tuple[date, str, time, str | None]] = set()
     for dem in demands:
@@ -105,27 +103,6 @@ def validate(
         if key in seen:
             problems.append(f"{where} 重复")
         seen.add(key)
-    taken: set[tuple[str, date]] = set()
-    for a in fixed:
-        person, shift = by_id.get(a.staff_id), by_code.get(a.shift)
-        where = f"已发布排班 {fmt_day(a.day)} {person.name if person else a.staff_id}"
-        if person is None:
-            problems.append(f"{where}:未知员工")
-        elif shift is None:
-            problems.append(f"{where}:未知班次 {a.shift}")
-        else:
-            if a.day not in day_set:
-                problems.append(f"{where}:不在排班期间内")
-            if a.day in person.leave:
-                problems.append(f"{where}:当天已批准休假")
-            if shift.post not in person.posts:
-                problems.append(f"{where}:不能在 {shift.post} 上岗")
-            if (a.staff_id, a.day) in taken:
-                problems.append(f"{where}:同一天排了两个班")
-            taken.add((a.staff_id, a.day))
-    for a in history:
-        if a.staff_id in by_id and a.shift not in by_code:
-            problems.append(f"上期排班 {fmt_day(a.day)} {a.staff_id}:未知班次 {a.shift}")
     if problems:
         raise RosterInfeasible(problems)
     return by_id, by_code

@@ -116,3 +116,13 @@ class RemoveForm(_RosterForm):
         data = super().clean() or {}
         self.shift = self.shift_at("staff", "day")
         return data
+
+
+class PreferenceForm(forms.Form):
+    day = forms.DateField(widget=DATE, label=_("日期"))
+    wants_work = forms.TypedChoiceField(
+        label=_("意愿"),
+        choices=[("0", _("希望休息")), ("1", _("希望上班"))],
+        coerce=lambda v: v == "1",
+    )
+    note = forms.CharField(label=_("说明"), required=False, max_length=100)

@@ -25,7 +25,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop as N_
+from django.utils.translation import gettext_noop
 
 from kefu.accounts.models import User
 
@@ -284,22 +284,22 @@ def stale_open_records(*, by: User) -> list[ClockRecord]:
 
 
 CSV_HEAD = [
-    N_("工号"),
-    N_("姓名"),
-    N_("月份"),
-    N_("排班次数"),
-    N_("排班工时"),
-    N_("出勤天数"),
-    N_("实际工时"),
-    N_("工时上限"),
-    N_("超出上限工时"),
-    N_("超出排班工时"),
-    N_("迟到次数"),
-    N_("迟到分钟"),
-    N_("早退次数"),
-    N_("早退分钟"),
-    N_("漏打下班卡"),
-    N_("缺勤(有班无卡)"),
+    gettext_noop("工号"),
+    gettext_noop("姓名"),
+    gettext_noop("月份"),
+    gettext_noop("排班次数"),
+    gettext_noop("排班工时"),
+    gettext_noop("出勤天数"),
+    gettext_noop("实际工时"),
+    gettext_noop("工时上限"),
+    gettext_noop("超出上限工时"),
+    gettext_noop("超出排班工时"),
+    gettext_noop("迟到次数"),
+    gettext_noop("迟到分钟"),
+    gettext_noop("早退次数"),
+    gettext_noop("早退分钟"),
+    gettext_noop("漏打下班卡"),
+    gettext_noop("缺勤(有班无卡)"),
 ]
 
 

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.staffing.swaps import swappable_pair
+
 CHROMIUM = os.environ.get("KEFU_CHROMIUM", "/usr/bin/chromium")
 SHOTS = Path(os.environ.get("KEFU_SHOTS", "/tmp/kefu-acceptance"))
 
@@ -32,32 +34,6 @@ def _login(page, base: str, username: str) -> None:  # noqa: ANN001
     page.fill("#login-password", "kefu2026")
     page.click("#login-submit")
     page.wait_for_load_state()
-
-
-def _swappable_pair():  # noqa: ANN202
-    """Two 1F shifts on different days whose people can exchange them within 隔日勤."""
-    from kefu.staffing.models import Shift
-
-    shifts = list(Shift.objects.filter(post__code="mall-1f").order_by("day"))
-    days: dict[int, set[date]] = {}
-    for s in shifts:
-        days.setdefault(s.staff_id, set()).add(s.day)
-
-    def fits(staff_id: int, gives: date, takes: date) -> bool:
-        after = (days[staff_id] - {gives}) | {takes}
-        return all(d + timedelta(days=1) not in after for d in after)
-
-    for a in shifts:
-        for b in shifts:
-            if (
-                a.staff_id != b.staff_id
-                and b.day not in days[a.staff_id]
-                and a.day not in days[b.staff_id]
-                and fits(a.staff_id, a.day, b.day)
-                and fits(b.staff_id, b.day, a.day)
-            ):
-                return a, b
-    raise AssertionError("no swappable pair")
 
 
 def _swap(page, a_staff: int, a_day: date, b_staff: int, b_day: date) -> None:  # noqa: ANN001
@@ -107,7 +83,7 @@ def test_manager_publishes_and_swaps_staff_see_shifts_and_clock(live_server, sce
             mgr.screenshot(path=str(SHOTS / "staffing1-roster.png"), full_page=True)
 
             # 2. a swap that keeps every rule goes through and is recorded
-            a, b = _swappable_pair()
+            a, b = swappable_pair("mall-1f")
             _swap(mgr, a.staff_id, a.day, b.staff_id, b.day)
             expect(mgr.locator(".messages")).to_contain_text("已调班")
             expect(mgr.locator("#roster-events")).to_contain_text("已调班")

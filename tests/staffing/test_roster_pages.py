@@ -192,3 +192,34 @@ def test_api_bad_month_and_unknown_unit_are_field_errors(mall) -> None:
     assert response.status_code == 400 and "unit" in response.json()["errors"]
     response = manager.get("/api/staffing/rosters?month=12-2026")
     assert response.status_code == 400 and "month" in response.json()["errors"]
+
+
+def test_staff_record_a_wish_the_solver_then_weighs(mall) -> None:
+    import time_machine
+
+    from kefu.staffing.models import ShiftPreference
+
+    client = login("svc1")
+    with time_machine.travel(date(2026, 11, 20), tick=False):
+        response = client.post(
+            "/staffing/my-shifts/",
+            {"wish-day": "2026-12-02", "wish-wants_work": "1", "wish-note": "想换休"},
+        )
+        assert response.status_code == 302
+        wish = ShiftPreference.objects.get()
+        assert wish.wants_work and wish.staff.user.username == "svc1"
+        made = services.roster_generate(
+            by=User.objects.get(username="mallmgr"), unit=mall, month=DECEMBER
+        )
+    assert made.shifts.filter(staff=wish.staff, day=date(2026, 12, 2)).exists()
+
+
+def test_a_wish_for_a_past_day_is_refused_naming_the_field(mall) -> None:
+    from kefu.staffing.models import ShiftPreference
+
+    response = login("svc1").post(
+        "/staffing/my-shifts/", {"wish-day": "2020-01-01", "wish-wants_work": "0"}
+    )
+    assert response.status_code == 400
+    assert "只能登记明天及以后的排班意愿" in response.content.decode()
+    assert not ShiftPreference.objects.exists()

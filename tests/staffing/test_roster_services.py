@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from kefu.accounts.models import Role, User
 from kefu.staffing.models import Leave, Roster, RosterEvent, RosterUnit, Shift, StaffProfile
 from kefu.staffing.services import roster as services
+from tests.staffing.swaps import swappable_pair
 
 DECEMBER = date(2026, 12, 1)
 
@@ -124,7 +125,7 @@ def test_impossible_month_names_the_day_and_post_and_keeps_the_old_roster(boss, 
 
 def test_swap_on_different_days_exchanges_the_people(boss, mall) -> None:
     roster = generate(boss, mall)
-    a, b = _swappable_pair(roster, "mall-1f")
+    a, b = swappable_pair("mall-1f")
     first_staff, second_staff = a.staff, b.staff
     services.shift_swap(by=boss, first=a, second=b)
     assert Shift.objects.get(pk=a.pk).staff == second_staff
@@ -132,33 +133,6 @@ def test_swap_on_different_days_exchanges_the_people(boss, mall) -> None:
     assert Shift.objects.get(pk=a.pk).locked
     event = RosterEvent.objects.filter(roster=roster, action="swapped").get()
     assert event.actor == boss and event.before["shifts"][0]["staff"] == first_staff.employee_no
-
-
-def _swappable_pair(roster: Roster, post: str) -> tuple[Shift, Shift]:
-    """Two shifts at ``post`` on different days whose people can exchange them without working
-    two days in a row. In a 31-day alternate-day month the manager relieves on the days a
-    specialist has off in a longer gap, so those two can exchange days."""
-    shifts = list(roster.shifts.filter(post__code=post).order_by("day"))
-    days: dict[int, set[date]] = {}
-    for s in shifts:
-        days.setdefault(s.staff_id, set()).add(s.day)
-
-    def fits(staff_id: int, gives: date, takes: date) -> bool:
-        after = (days[staff_id] - {gives}) | {takes}
-        return all(d + timedelta(days=1) not in after for d in after)
-
-    for a in shifts:
-        for b in shifts:
-            if (
-                a.staff_id != b.staff_id
-                and a.day != b.day
-                and b.day not in days[a.staff_id]
-                and a.day not in days[b.staff_id]
-                and fits(a.staff_id, a.day, b.day)
-                and fits(b.staff_id, b.day, a.day)
-            ):
-                return a, b
-    raise AssertionError("no swappable pair")
 
 
 def test_swap_that_breaks_alternate_days_is_refused_with_the_reason(boss, mall) -> None:

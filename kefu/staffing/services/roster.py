@@ -23,7 +23,7 @@ from kefu.core.services import notify
 from kefu.domain import roster as dr
 from kefu.domain.roster_intervals import solve_intervals
 
-from ..models import Roster, RosterEvent, RosterUnit, Shift, StaffProfile
+from ..models import Roster, RosterEvent, RosterUnit, Shift, ShiftPreference, StaffProfile
 from ..permissions import ROSTER_MANAGERS, require
 from ..rostering import (
     interval_demands,
@@ -445,3 +445,25 @@ def _apply(target: Shift, source: Shift) -> None:
     for name in ("staff", "post", "pattern", "start", "end", "breaks", "hours"):
         setattr(target, name, getattr(source, name))
     target.locked = True
+
+
+@transaction.atomic
+def shift_preference_set(
+    *, by: User, staff: StaffProfile, day: date, wants_work: bool, note: str = ""
+) -> ShiftPreference:
+    """A wish to work or to be off on ``day`` (a soft rule the next roster weighs)."""
+    if staff.user_id != by.pk:
+        require(by, ROSTER_MANAGERS, _("代他人登记排班意愿"))
+    if day <= _today():
+        raise ValidationError({"day": [_("只能登记明天及以后的排班意愿")]})
+    wish, _created = ShiftPreference.objects.update_or_create(
+        staff=staff, day=day, defaults={"wants_work": wants_work, "note": note[:100]}
+    )
+    return wish
+
+
+@transaction.atomic
+def shift_preference_clear(*, by: User, wish: ShiftPreference) -> None:
+    if wish.staff.user_id != by.pk:
+        require(by, ROSTER_MANAGERS, _("删除他人的排班意愿"))
+    wish.delete()

@@ -54,9 +54,10 @@ def _summary(form: MeetingForm) -> list[str]:
         if name not in form.fields:
             continue
         label = str(form.fields[name].label or "")
+        separator = pgettext("label separator", ":")
         for e in errors:
             named = label in e or (name.startswith("actions.") and e.startswith(_("第")))
-            lines.append(e if named else f"{label}{pgettext('label separator', ':')}{e}")
+            lines.append(e if named else f"{label}{separator}{e}")
     return lines
 
 

@@ -23,13 +23,14 @@ from .. import selectors_roster as sel
 from ..context import nav
 from ..forms_roster import (
     GenerateForm,
+    PreferenceForm,
     ReassignForm,
     RemoveForm,
     ResolveForm,
     SwapForm,
     parse_month,
 )
-from ..models import ActionItem, ClockRecord, Roster, RosterUnit, StaffProfile
+from ..models import ActionItem, ClockRecord, Roster, RosterUnit, ShiftPreference, StaffProfile
 from ..permissions import ROSTER_MANAGERS, has_role
 from ..services import roster as services
 from ..validation import roster_csv, roster_violations
@@ -241,9 +242,27 @@ def roster_print(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_safe
 def my_shifts(request: HttpRequest) -> HttpResponse:
     profile = profile_of(request)
+    form = PreferenceForm(request.POST or None, prefix="wish")
+    if request.method == "POST":
+        if profile is None:
+            raise Http404
+        if "clear" in request.POST:
+            wish = get_object_or_404(ShiftPreference, pk=request.POST["clear"], staff=profile)
+            services.shift_preference_clear(by=user_of(request), wish=wish)
+            messages.success(request, _("已删除该排班意愿"))
+            return redirect(request.get_full_path())
+        if form.is_valid():
+            try:
+                services.shift_preference_set(
+                    by=user_of(request), staff=profile, **form.cleaned_data
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, _("已登记排班意愿,下次排班时会尽量满足"))
+                return redirect(request.get_full_path())
     month = _month_arg(request)
     last = month.replace(day=_calendar.monthrange(month.year, month.month)[1])
     shifts = sel.shifts_of(profile, month, last) if profile else []
@@ -253,12 +272,17 @@ def my_shifts(request: HttpRequest) -> HttpResponse:
         feed = request.build_absolute_uri(
             reverse("staffing:ical", args=[user.pk, sel.calendar_token(user)])
         )
+    wishes = (
+        profile.preferences.filter(day__gt=timezone.localdate()).order_by("day") if profile else []
+    )
     return render(
         request,
         "staffing/my_shifts.html",
         nav(
             request,
             "mine",
+            form=form,
+            wishes=wishes,
             profile=profile,
             month=month,
             previous=(month - timedelta(days=1)).replace(day=1),
@@ -267,6 +291,7 @@ def my_shifts(request: HttpRequest) -> HttpResponse:
             hours=sum((s.hours for s in shifts), start=0),
             feed=feed,
         ),
+        status=400 if form.errors else 200,
     )
 
 
