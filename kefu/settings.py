@@ -204,6 +204,10 @@ KEFU_SLA_WARN_RATIO = envfloat("KEFU_SLA_WARN_RATIO", "0.75")
 KEFU_RECONCILE_SECONDS = envint("KEFU_RECONCILE_SECONDS", "60")
 # the site's own copy of the rulebook (YAML); unset = the packaged kefu/rulebooks/default.yaml
 KEFU_RULEBOOK = env("KEFU_RULEBOOK", "") or None
+# attendance: minutes after a shift's start that still count as on time; hours after which an
+# open clock-in is taken as a missed clock-out
+KEFU_LATE_GRACE_MINUTES = envint("KEFU_LATE_GRACE_MINUTES", "5")
+KEFU_CLOCK_MAX_OPEN_HOURS = envint("KEFU_CLOCK_MAX_OPEN_HOURS", "16")
 
 # --- security headers -----------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

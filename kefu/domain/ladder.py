@@ -72,7 +72,7 @@ def standings(
     ladder: Sequence[LadderStep] = DEFAULT_LADDER,
 ) -> dict[Hashable, Standing]:
     """Each person's standing in ``year``: complaints counted in the order they were verified
-    (ties by complaint id); a count between two steps keeps the lower step, and counts beyond the
+    (ties by complaint id, numerically); a count between two steps keeps the lower step, and counts beyond the
     last step keep the last one (each further complaint is listed with it)."""
     ladder_check(ladder)
     by_staff: dict[Hashable, list[VerifiedComplaint]] = {}
@@ -81,7 +81,7 @@ def standings(
             by_staff.setdefault(c.staff, []).append(c)
     result: dict[Hashable, Standing] = {}
     for staff, items in by_staff.items():
-        items.sort(key=lambda c: (c.verified_on, str(c.complaint)))
+        items.sort(key=_order)
         consequences: list[Consequence] = []
         reached: LadderStep | None = None
         for n, c in enumerate(items, start=1):
@@ -93,6 +93,14 @@ def standings(
             staff=staff, year=year, count=len(items), step=reached, consequences=tuple(consequences)
         )
     return result
+
+
+def _order(c: VerifiedComplaint) -> tuple[date, int, int, str]:
+    """Verification day, then the complaint id: numerically when it is a number (id 9 before
+    id 10), otherwise as text."""
+    if isinstance(c.complaint, int):
+        return (c.verified_on, 0, c.complaint, "")
+    return (c.verified_on, 1, 0, str(c.complaint))
 
 
 def _step_for(n: int, ladder: Sequence[LadderStep]) -> LadderStep | None:

@@ -114,3 +114,15 @@ def test_more_complaints_never_lower_the_step(days: list[date]) -> None:
         assert s.step.count >= previous
         previous = s.step.count
     assert DEFAULT_LADDER[0].count == 1
+
+
+def test_same_day_complaints_count_in_numeric_id_order() -> None:
+    from datetime import date as _date
+
+    from kefu.domain.ladder import VerifiedComplaint, standings
+
+    day = _date(2026, 5, 1)
+    found = standings([VerifiedComplaint(10, "s", day), VerifiedComplaint(9, "s", day)], year=2026)[
+        "s"
+    ]
+    assert [c.complaint for c in found.consequences] == [9, 10]
