@@ -807,20 +807,251 @@ def test_staffing_nav_link_in_english(staffing: Any) -> None:
     assert ">Rostering</a>" in html
 
 
-def test_staffing_home_in_english_for_the_manager(staffing: Any) -> None:
-    html = _staffing_page("mallmgr", "/staffing/")
-    for s in (
-        "<h1>Rostering and staff</h1>",
-        "My upcoming shifts",
-        "Rosters by unit",
-        "This month",
-        "Next month",
-        "Not generated",
-        ">Generate roster</a>",
-        "Published",  # December's roster, a choice
-        ">Call forecast and staffing needs</a>",  # the staffing nav
-        ">Complaint accountability ladder</a>",
-    ):
+# Staffing pages in English: (user, url with {roster} and {me} for svc1's profile, texts shown)
+STAFFING_PAGES = [
+    pytest.param(
+        "mallmgr",
+        "/staffing/",
+        (
+            "<h1>Rostering and staff</h1>",
+            "My upcoming shifts",
+            "Rosters by unit",
+            "This month",
+            "Next month",
+            "Not generated",
+            ">Generate roster</a>",
+            "Published",
+            ">Call forecast and staffing needs</a>",
+            ">Complaint accountability ladder</a>",
+        ),
+        id="staffing_home_in_english_for_the_manager",
+    ),
+    pytest.param(
+        "mallmgr",
+        "/staffing/rosters/",
+        (
+            "<h1>Roster</h1>",
+            "Roster unit",
+            ">Generate</button>",
+            "Generated at",
+            "Solver",
+        ),
+        id="roster_list",
+    ),
+    pytest.param(
+        "mallmgr",
+        "/staffing/rosters/{roster}/",
+        (
+            "Download roster file (CSV)",
+            "Print (with meal breaks)",
+            "<th>Days</th>",
+            "<th>Hours</th>",
+            "<h3>Swap shifts</h3>",
+            "Staff member A",
+            "<h3>Reassign</h3>",
+            "Reassign to",
+            "Cancel shift (sick leave, etc.)",
+            "Re-roster remaining days",
+            "Withdraw to draft",
+            "Change log",
+        ),
+        id="roster_page",
+    ),
+    pytest.param(
+        "mallmgr",
+        "/staffing/rosters/{roster}/print/",
+        (
+            "Daily duty and staggered meal breaks",
+            "Lunch break",
+            "Dinner break",
+        ),
+        id="printable_roster",
+    ),
+    pytest.param(
+        "svc1",
+        "/staffing/my-shifts/",
+        (
+            "My shifts",
+            "Counted hours",
+            "Holiday",
+            "Shifts this month:",
+            "Download",
+        ),
+        id="my_shifts",
+    ),
+    pytest.param(
+        "svc1",
+        "/staffing/clock/",
+        (
+            "<h1>Clock in and out</h1>",
+            "Clocked in at 09:00",
+            ">Clock out</button>",
+            "Note (optional)",
+            "Today's clock records",
+            "In progress",
+            "Days worked",
+            "View daily attendance details for this month",
+        ),
+        id="clock_page",
+    ),
+    pytest.param(
+        "mallmgr",
+        "/staffing/attendance/",
+        (
+            "Attendance report",
+            "Download CSV",
+            "Total hours worked",
+            "Hours worked / cap",
+            "Late (times / min)",
+            "Missed clock-out",
+            "Enter attendance manually",
+            "Clock-outs to enter",
+            "No records waiting for a clock-out",
+        ),
+        id="attendance_report",
+    ),
+    pytest.param(
+        "svc1",
+        "/staffing/attendance/{me}/",
+        (
+            "Shifts and clock records",
+            "All clock records",
+            "grace period",
+        ),
+        id="personal_attendance",
+    ),
+    pytest.param(
+        "mallmgr",
+        "/staffing/directory/",
+        (
+            "<h1>Staff directory</h1>",
+            "Add staff profile",
+            "Name / employee no.",
+            "All posts",
+            "Job title",
+            "Posts qualified for",
+            "Monthly hours cap",
+            "On leave now",
+        ),
+        id="staff_directory",
+    ),
+    pytest.param(
+        "mallmgr",
+        "/staffing/directory/{me}/",
+        (
+            "<h2>Profile</h2>",
+            "Relief staff",
+            "Upcoming shifts",
+            "Leave records",
+            "Edit profile",
+        ),
+        id="staff_profile",
+    ),
+    pytest.param(
+        "mallmgr",
+        "/staffing/demand/",
+        (
+            "<h1>Call forecast and staffing needs</h1>",
+            "Service level target (%)",
+            "Shrinkage (%)",
+            "Calculate with these targets",
+            "Forecast calls",
+            "Understaffed intervals",
+            "Traffic (Erl)",
+            "Agents needed online",
+            "Achievable as rostered",
+            "Entered manually",
+            "Import forecast file (CSV)",
+            "Forecast from history",
+        ),
+        id="call_forecast",
+    ),
+    pytest.param(
+        "mallmgr",
+        "/staffing/leave/",
+        (
+            "<h1>Leave</h1>",
+            "1 leave request awaiting approval",
+            "Annual leave",
+            "Pending approval",
+            ">Approve</button>",
+            ">Reject</button>",
+            'placeholder="Approval comment (optional)"',
+            "Record leave or sick leave",
+        ),
+        id="leave_page_in_english_for_the_manager",
+    ),
+    pytest.param(
+        "svc1",
+        "/staffing/leave/",
+        (
+            "Request leave",
+            "Submit request",
+            "My profile",
+        ),
+        id="leave_page_in_english_for_desk_staff",
+    ),
+    pytest.param(
+        "mallmgr",
+        "/staffing/ladder/",
+        (
+            "Complaint accountability ladder · 2026",
+            "Count this year",
+            "Current consequence",
+            "No verified staff-responsibility complaints this year",
+            "Ladder settings",
+            "Complaint no.",
+            "Withhold the month&#x27;s bonus",
+            "Save ladder",
+        ),
+        id="ladder",
+    ),
+    pytest.param(
+        "svc1",
+        "/staffing/ladder/mine/",
+        (
+            "My complaint record · 2026",
+            "<h2>Rules</h2>",
+        ),
+        id="my_complaint_record",
+    ),
+    pytest.param(
+        "mallmgr",
+        "/staffing/meetings/",
+        (
+            "<h1>Regular meetings</h1>",
+            "Record meeting",
+            "Search subjects, agendas, decisions",
+            "Weekly regular meeting",
+            "Action items (open / all)",
+        ),
+        id="meetings",
+    ),
+    pytest.param(
+        "svc1",
+        "/staffing/actions/",
+        (
+            "<h1>My action items</h1>",
+            "Open meeting action items",
+            "From meeting",
+            "Due date",
+            ">Mark done</button>",
+            'placeholder="Outcome"',
+        ),
+        id="my_action_items",
+    ),
+]
+
+
+@pytest.mark.parametrize(("user", "url", "texts"), STAFFING_PAGES)
+def test_staffing_page_in_english(
+    staffing: Any, user: str, url: str, texts: tuple[str, ...]
+) -> None:
+    from kefu.staffing.models import StaffProfile
+
+    me = StaffProfile.objects.get(user__username="svc1")
+    html = _staffing_page(user, url.format(roster=staffing.pk, me=me.pk))
+    for s in texts:
         assert s in html, s
     assert_english_staffing(html)
 
@@ -833,221 +1064,12 @@ def test_staffing_home_in_english_for_desk_staff(staffing: Any) -> None:
     assert_english_staffing(html)
 
 
-def test_roster_list_in_english(staffing: Any) -> None:
-    html = _staffing_page("mallmgr", "/staffing/rosters/")
-    for s in ("<h1>Roster</h1>", "Roster unit", ">Generate</button>", "Generated at", "Solver"):
-        assert s in html, s
-    assert_english_staffing(html)
-
-
-def test_roster_page_in_english(staffing: Any) -> None:
-    html = _staffing_page("mallmgr", f"/staffing/rosters/{staffing.pk}/")
-    for s in (
-        "Download roster file (CSV)",
-        "Print (with meal breaks)",
-        "<th>Days</th>",
-        "<th>Hours</th>",
-        "<h3>Swap shifts</h3>",
-        "Staff member A",
-        "<h3>Reassign</h3>",
-        "Reassign to",
-        "Cancel shift (sick leave, etc.)",
-        "Re-roster remaining days",
-        "Withdraw to draft",  # the roster is published
-        "Change log",
-    ):
-        assert s in html, s
-    assert_english_staffing(html)
-
-
-def test_printable_roster_in_english(staffing: Any) -> None:
-    html = _staffing_page("mallmgr", f"/staffing/rosters/{staffing.pk}/print/")
-    for s in ("Daily duty and staggered meal breaks", "Lunch break", "Dinner break"):
-        assert s in html, s
-    assert_english_staffing(html)
-
-
-def test_my_shifts_in_english(staffing: Any) -> None:
-    html = _staffing_page("svc1", "/staffing/my-shifts/")
-    for s in ("My shifts", "Counted hours", "Holiday", "Shifts this month:", "Download"):
-        assert s in html, s
-    assert_english_staffing(html)
-
-
-def test_clock_page_in_english(staffing: Any) -> None:
-    html = _staffing_page("svc1", "/staffing/clock/")
-    for s in (
-        "<h1>Clock in and out</h1>",
-        "Clocked in at 09:00",
-        ">Clock out</button>",
-        "Note (optional)",
-        "Today's clock records",
-        "In progress",
-        "Days worked",
-        "View daily attendance details for this month",
-    ):
-        assert s in html, s
-    assert_english_staffing(html)
-
-
-def test_attendance_report_in_english(staffing: Any) -> None:
-    html = _staffing_page("mallmgr", "/staffing/attendance/")
-    for s in (
-        "Attendance report",
-        "Download CSV",
-        "Total hours worked",
-        "Hours worked / cap",
-        "Late (times / min)",
-        "Missed clock-out",
-        "Enter attendance manually",
-        "Clock-outs to enter",
-        "No records waiting for a clock-out",
-    ):
-        assert s in html, s
-    assert_english_staffing(html)
-
-
-def test_personal_attendance_in_english(staffing: Any) -> None:
-    from kefu.staffing.models import StaffProfile
-
-    me = StaffProfile.objects.get(user__username="svc1")
-    html = _staffing_page("svc1", f"/staffing/attendance/{me.pk}/")
-    for s in ("Shifts and clock records", "All clock records", "grace period"):
-        assert s in html, s
-    assert_english_staffing(html)
-
-
-def test_staff_directory_in_english(staffing: Any) -> None:
-    html = _staffing_page("mallmgr", "/staffing/directory/")
-    for s in (
-        "<h1>Staff directory</h1>",
-        "Add staff profile",
-        "Name / employee no.",
-        "All posts",
-        "Job title",
-        "Posts qualified for",
-        "Monthly hours cap",
-        "On leave now",
-    ):
-        assert s in html, s
-    assert_english_staffing(html)
-
-
-def test_staff_profile_in_english(staffing: Any) -> None:
-    from kefu.staffing.models import StaffProfile
-
-    me = StaffProfile.objects.get(user__username="svc1")
-    html = _staffing_page("mallmgr", f"/staffing/directory/{me.pk}/")
-    for s in (
-        "<h2>Profile</h2>",
-        "Relief staff",
-        "Upcoming shifts",
-        "Leave records",
-        "Edit profile",
-    ):
-        assert s in html, s
-    assert_english_staffing(html)
-
-
-def test_call_forecast_in_english(staffing: Any) -> None:
-    html = _staffing_page("mallmgr", "/staffing/demand/")
-    for s in (
-        "<h1>Call forecast and staffing needs</h1>",
-        "Service level target (%)",
-        "Shrinkage (%)",
-        "Calculate with these targets",
-        "Forecast calls",
-        "Understaffed intervals",
-        "Traffic (Erl)",
-        "Agents needed online",
-        "Achievable as rostered",
-        "Entered manually",  # the forecast's source, a choice
-        "Import forecast file (CSV)",
-        "Forecast from history",
-    ):
-        assert s in html, s
-    assert_english_staffing(html)
-
-
-def test_leave_page_in_english_for_the_manager(staffing: Any) -> None:
-    html = _staffing_page("mallmgr", "/staffing/leave/")
-    for s in (
-        "<h1>Leave</h1>",
-        "1 leave request awaiting approval",
-        "Annual leave",
-        "Pending approval",
-        ">Approve</button>",
-        ">Reject</button>",
-        'placeholder="Approval comment (optional)"',
-        "Record leave or sick leave",
-    ):
-        assert s in html, s
-    assert_english_staffing(html)
-
-
-def test_leave_page_in_english_for_desk_staff(staffing: Any) -> None:
-    html = _staffing_page("svc1", "/staffing/leave/")
-    for s in ("Request leave", "Submit request", "My profile"):
-        assert s in html, s
-    assert_english_staffing(html)
-
-
-def test_ladder_in_english(staffing: Any) -> None:
-    html = _staffing_page("mallmgr", "/staffing/ladder/")
-    for s in (
-        "Complaint accountability ladder · 2026",
-        "Count this year",
-        "Current consequence",
-        "No verified staff-responsibility complaints this year",
-        "Ladder settings",
-        "Complaint no.",
-        "Withhold the month&#x27;s bonus",  # the step's action, a choice
-        "Save ladder",
-    ):
-        assert s in html, s
-    assert_english_staffing(html)
-
-
-def test_my_complaint_record_in_english(staffing: Any) -> None:
-    html = _staffing_page("svc1", "/staffing/ladder/mine/")
-    for s in ("My complaint record · 2026", "<h2>Rules</h2>"):
-        assert s in html, s
-    assert_english_staffing(html)
-
-
-def test_meetings_in_english(staffing: Any) -> None:
-    html = _staffing_page("mallmgr", "/staffing/meetings/")
-    for s in (
-        "<h1>Regular meetings</h1>",
-        "Record meeting",
-        "Search subjects, agendas, decisions",
-        "Weekly regular meeting",
-        "Action items (open / all)",
-    ):
-        assert s in html, s
-    assert_english_staffing(html)
-
-
 def test_meeting_page_in_english(staffing: Any) -> None:
     from kefu.staffing.models import Meeting
 
     meeting = Meeting.objects.get(title=MEETING_TITLE)
     html = _staffing_page("mallmgr", f"/staffing/meetings/{meeting.pk}/")
     for s in ("<dt>Chair</dt>", "<dt>Attendees</dt>", "<h3>Agenda</h3>", "Add action item", "Open"):
-        assert s in html, s
-    assert_english_staffing(html)
-
-
-def test_my_action_items_in_english(staffing: Any) -> None:
-    html = _staffing_page("svc1", "/staffing/actions/")
-    for s in (
-        "<h1>My action items</h1>",
-        "Open meeting action items",
-        "From meeting",
-        "Due date",
-        ">Mark done</button>",
-        'placeholder="Outcome"',
-    ):
         assert s in html, s
     assert_english_staffing(html)
 
