@@ -5,20 +5,14 @@ replies and resolves; the team lead then sees it on the KPI page."""
 
 from __future__ import annotations
 
-import os
 import re
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
-CHROMIUM = os.environ.get("KEFU_CHROMIUM", "/usr/bin/chromium")
-SHOTS = Path(os.environ.get("KEFU_SHOTS", "/tmp/kefu-acceptance"))
+from tests.browser.support import BROWSER_TEST, CHROMIUM, SHOTS, login
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"no Chromium at {CHROMIUM}"),
-]
+pytestmark = BROWSER_TEST
 
 
 @pytest.fixture
@@ -46,14 +40,6 @@ def centre(transactional_db, config):  # noqa: ANN001
         display_name="王丽",
     )
     return hotline
-
-
-def _login(page, base: str, username: str) -> None:  # noqa: ANN001
-    page.goto(f"{base}/accounts/login/")
-    page.fill("#login-username", username)
-    page.fill("#login-password", "kefu2026")
-    page.click("#login-submit")
-    page.wait_for_load_state()
 
 
 def _open_panel(page, name: str) -> None:  # noqa: ANN001
@@ -86,7 +72,7 @@ def test_agent_takes_a_phone_complaint_through_to_resolution_and_lead_sees_it(
             page.on("pageerror", lambda e: errors.append(str(e)))
 
             # 1. the agent logs in and starts from the caller's number
-            _login(page, base, "agent1")
+            login(page, base, "agent1")
             expect(page).to_have_url(re.compile(r"/tickets/workbench/"))
             page.goto(f"{base}/tickets/new/")
             page.fill("#intake-phone", "139 5555 0001")
@@ -154,7 +140,7 @@ def test_agent_takes_a_phone_complaint_through_to_resolution_and_lead_sees_it(
 
             # 6. the team lead sees it on the KPI page
             page.context.clear_cookies()
-            _login(page, base, "lead1")
+            login(page, base, "lead1")
             page.goto(f"{base}/reports/kpi/")
             body = page.locator("body")
             expect(body).to_contain_text("王丽")

@@ -5,19 +5,13 @@ this moment."""
 
 from __future__ import annotations
 
-import os
 import re
-from pathlib import Path
 
 import pytest
 
-CHROMIUM = os.environ.get("KEFU_CHROMIUM", "/usr/bin/chromium")
-SHOTS = Path(os.environ.get("KEFU_SHOTS", "/tmp/kefu-acceptance"))
+from tests.browser.support import BROWSER_TEST, CHROMIUM, SHOTS
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"no Chromium at {CHROMIUM}"),
-]
+pytestmark = BROWSER_TEST
 
 
 @pytest.fixture

@@ -5,19 +5,13 @@ shift handover that lists an open callback from a work order."""
 
 from __future__ import annotations
 
-import os
 import re
-from pathlib import Path
 
 import pytest
 
-CHROMIUM = os.environ.get("KEFU_CHROMIUM", "/usr/bin/chromium")
-SHOTS = Path(os.environ.get("KEFU_SHOTS", "/tmp/kefu-acceptance"))
+from tests.browser.support import BROWSER_TEST, CHROMIUM, SHOTS, login, page_maker
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"no Chromium at {CHROMIUM}"),
-]
+pytestmark = BROWSER_TEST
 
 ALL_DAY = {str(d): [["00:00", "24:00"]] for d in range(7)}
 
@@ -62,14 +56,6 @@ def scene(transactional_db, config):  # noqa: ANN001, ARG001
     return {"hall": hall, "counter1": c1, "ticket": ticket}
 
 
-def _login(page, base: str, username: str) -> None:  # noqa: ANN001
-    page.goto(f"{base}/accounts/login/")
-    page.fill("#login-username", username)
-    page.fill("#login-password", "kefu2026")
-    page.click("#login-submit")
-    page.wait_for_load_state()
-
-
 def test_a_visit_from_kiosk_to_statistics_and_handover(live_server, scene, monkeypatch):
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     from playwright.sync_api import expect, sync_playwright
@@ -84,20 +70,7 @@ def test_a_visit_from_kiosk_to_statistics_and_handover(live_server, scene, monke
             executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
         )
 
-        def new_page():  # noqa: ANN202
-            page = browser.new_context(
-                locale="zh-CN", viewport={"width": 1300, "height": 900}
-            ).new_page()
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            page.on(
-                "console",
-                lambda m: (
-                    errors.append(m.text)
-                    if m.type == "error" and not m.text.startswith("Failed to load resource")
-                    else None
-                ),
-            )
-            return page
+        new_page = page_maker(browser, errors)
 
         try:
             # 1. a customer takes a number for 缴费 at the kiosk and gets the slip
@@ -114,7 +87,7 @@ def test_a_visit_from_kiosk_to_statistics_and_handover(live_server, scene, monke
 
             # 2. counter staff sign in at counter 1 and call the number
             desk = new_page()
-            _login(desk, base, "clerk1")
+            login(desk, base, "clerk1")
             desk.click("#nav-hall")
             desk.goto(f"{base}/hall/counter/{counter}/")
             desk.click("#counter-sign-in")
@@ -144,7 +117,7 @@ def test_a_visit_from_kiosk_to_statistics_and_handover(live_server, scene, monke
 
             # 4. the hall manager sees it in today's statistics
             mgr = new_page()
-            _login(mgr, base, "manager")
+            login(mgr, base, "manager")
             mgr.goto(f"{base}/hall/{hall}/stats/")
             expect(mgr.locator("#stat-served")).to_have_text("1")
             expect(mgr.locator("#stat-transferred")).to_have_text("1")
@@ -160,7 +133,7 @@ def test_a_visit_from_kiosk_to_statistics_and_handover(live_server, scene, monke
             desk.click("#handover-submit")
             expect(desk.locator(".messages")).to_contain_text("等待 林静(6002) 确认")
             nxt = new_page()
-            _login(nxt, base, "clerk2")
+            login(nxt, base, "clerk2")
             nxt.goto(f"{base}/hall/{hall}/handover/")
             card = nxt.locator(".handover").first
             expect(card).to_contain_text(scene["ticket"].number)

@@ -6,19 +6,13 @@ locally served plotly.js under the site's CSP."""
 from __future__ import annotations
 
 import json
-import os
 import re
-from pathlib import Path
 
 import pytest
 
-CHROMIUM = os.environ.get("KEFU_CHROMIUM", "/usr/bin/chromium")
-SHOTS = Path(os.environ.get("KEFU_SHOTS", "/tmp/kefu-acceptance"))
+from tests.browser.support import BROWSER_TEST, CHROMIUM, SHOTS, login
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"no Chromium at {CHROMIUM}"),
-]
+pytestmark = BROWSER_TEST
 
 CALL = {
     "id": "call-20261120-0042",
@@ -62,14 +56,6 @@ def people(transactional_db, config):  # noqa: ANN001, ARG001
     )
 
 
-def _login(page, base: str, username: str) -> None:  # noqa: ANN001
-    page.goto(f"{base}/accounts/login/")
-    page.fill("#login-username", username)
-    page.fill("#login-password", "kefu2026")
-    page.click("#login-submit")
-    page.wait_for_load_state()
-
-
 def test_inspector_imports_a_call_and_overturns_a_finding(
     live_server, people, tmp_path, monkeypatch
 ):
@@ -106,7 +92,7 @@ def test_inspector_imports_a_call_and_overturns_a_finding(
             )
 
             # 1. the inspector imports the file through the page
-            _login(page, base, "qc1")
+            login(page, base, "qc1")
             page.click("#nav-quality")
             page.click("#nav-import")
             expect(page).to_have_url(re.compile(r"/quality/import/"))

@@ -4,19 +4,13 @@ with the agents Erlang C needs next to those scheduled; an agent cannot open the
 
 from __future__ import annotations
 
-import os
 from datetime import date, time
-from pathlib import Path
 
 import pytest
 
-CHROMIUM = os.environ.get("KEFU_CHROMIUM", "/usr/bin/chromium")
-SHOTS = Path(os.environ.get("KEFU_SHOTS", "/tmp/kefu-acceptance"))
+from tests.browser.support import BROWSER_TEST, CHROMIUM, SHOTS, login, page_maker
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"no Chromium at {CHROMIUM}"),
-]
+pytestmark = BROWSER_TEST
 
 GOOD = "date,interval_start,calls,aht\n2026-12-01,09:00,100,\n2026-12-01,09:30,120,\n"
 BAD = GOOD + "2026-12-01,10:00,很多,\n"
@@ -51,14 +45,6 @@ def scene(transactional_db):  # noqa: ANN001, ARG001
     return post
 
 
-def _login(page, base: str, username: str) -> None:  # noqa: ANN001
-    page.goto(f"{base}/accounts/login/")
-    page.fill("#login-username", username)
-    page.fill("#login-password", "kefu2026")
-    page.click("#login-submit")
-    page.wait_for_load_state()
-
-
 def test_a_manager_imports_a_forecast_and_sees_chart_and_table(
     live_server, scene, monkeypatch, tmp_path
 ):  # noqa: ANN001
@@ -78,21 +64,16 @@ def test_a_manager_imports_a_forecast_and_sees_chart_and_table(
             executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
         )
 
-        def new_page():  # noqa: ANN202
-            page = browser.new_context(
-                locale="zh-CN", viewport={"width": 1300, "height": 900}
-            ).new_page()
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            return page
+        new_page = page_maker(browser, errors)
 
         try:
             agent = new_page()
-            _login(agent, base, "agent")
+            login(agent, base, "agent")
             response = agent.goto(f"{base}/staffing/demand/")
             assert response is not None and response.status == 403
 
             mgr = new_page()
-            _login(mgr, base, "lead")
+            login(mgr, base, "lead")
             mgr.goto(f"{base}/staffing/demand/?post=hotline&day=2026-12-01")
             # the 20 people scheduled are shown before any forecast
             expect(mgr.locator("#demand-table")).to_contain_text("08:00")

@@ -5,20 +5,14 @@ report with a link to the complaint, and a meeting without a title is refused na
 
 from __future__ import annotations
 
-import os
 from datetime import time
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
-CHROMIUM = os.environ.get("KEFU_CHROMIUM", "/usr/bin/chromium")
-SHOTS = Path(os.environ.get("KEFU_SHOTS", "/tmp/kefu-acceptance"))
+from tests.browser.support import BROWSER_TEST, CHROMIUM, SHOTS, login, page_maker
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"no Chromium at {CHROMIUM}"),
-]
+pytestmark = BROWSER_TEST
 
 
 @pytest.fixture
@@ -85,14 +79,6 @@ def scene(transactional_db, config):  # noqa: ANN001, ANN201, ARG001
     return {"ticket": ticket}
 
 
-def _login(page, base: str, username: str) -> None:  # noqa: ANN001
-    page.goto(f"{base}/accounts/login/")
-    page.fill("#login-username", username)
-    page.fill("#login-password", "kefu2026")
-    page.click("#login-submit")
-    page.wait_for_load_state()
-
-
 def test_staff_clock_in_and_out_and_the_manager_sees_the_ladder(
     live_server, scene, monkeypatch
 ) -> None:  # noqa: ANN001
@@ -107,25 +93,12 @@ def test_staff_clock_in_and_out_and_the_manager_sees_the_ladder(
             executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
         )
 
-        def new_page():  # noqa: ANN202
-            page = browser.new_context(
-                locale="zh-CN", viewport={"width": 1300, "height": 900}
-            ).new_page()
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            page.on(
-                "console",
-                lambda m: (
-                    errors.append(m.text)
-                    if m.type == "error" and not m.text.startswith("Failed to load resource")
-                    else None
-                ),
-            )
-            return page
+        new_page = page_maker(browser, errors)
 
         try:
             # 1. the specialist opens the clock page from the staffing nav and clocks in
             desk = new_page()
-            _login(desk, base, "svc1")
+            login(desk, base, "svc1")
             desk.goto(f"{base}/staffing/")
             desk.click("#nav-clock")
             expect(desk.locator("#today-shift")).to_contain_text("00:00–23:59")
@@ -155,7 +128,7 @@ def test_staff_clock_in_and_out_and_the_manager_sees_the_ladder(
 
             # 4. the manager sees the person and their step on the ladder report
             mgr = new_page()
-            _login(mgr, base, "mallmgr")
+            login(mgr, base, "mallmgr")
             mgr.goto(f"{base}/staffing/")
             mgr.click("#nav-ladder")
             person = mgr.locator('tr[data-person="svc1"]')

@@ -4,21 +4,14 @@ its reason; a specialist sees their own shifts, then clocks in and out."""
 
 from __future__ import annotations
 
-import os
 from datetime import date, timedelta
-from pathlib import Path
 
 import pytest
 
+from tests.browser.support import BROWSER_TEST, CHROMIUM, SHOTS, login, page_maker
 from tests.staffing.swaps import swappable_pair
 
-CHROMIUM = os.environ.get("KEFU_CHROMIUM", "/usr/bin/chromium")
-SHOTS = Path(os.environ.get("KEFU_SHOTS", "/tmp/kefu-acceptance"))
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"no Chromium at {CHROMIUM}"),
-]
+pytestmark = BROWSER_TEST
 
 
 @pytest.fixture
@@ -26,14 +19,6 @@ def scene(transactional_db, config):  # noqa: ANN001, ANN201, ARG001
     from kefu.staffing.demo import demo_staffing_load
 
     demo_staffing_load(records=False)
-
-
-def _login(page, base: str, username: str) -> None:  # noqa: ANN001
-    page.goto(f"{base}/accounts/login/")
-    page.fill("#login-username", username)
-    page.fill("#login-password", "kefu2026")
-    page.click("#login-submit")
-    page.wait_for_load_state()
 
 
 def _swap(page, a_staff: int, a_day: date, b_staff: int, b_day: date) -> None:  # noqa: ANN001
@@ -59,17 +44,12 @@ def test_manager_publishes_and_swaps_staff_see_shifts_and_clock(live_server, sce
             executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
         )
 
-        def new_page():  # noqa: ANN202
-            page = browser.new_context(
-                locale="zh-CN", viewport={"width": 1400, "height": 900}
-            ).new_page()
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            return page
+        new_page = page_maker(browser, errors, width=1400, height=900)
 
         try:
             # 1. the manager generates December 2026 for the mall and publishes it
             mgr = new_page()
-            _login(mgr, base, "mallmgr")
+            login(mgr, base, "mallmgr")
             mgr.click("#nav-staffing")
             mgr.click("#nav-rosters")
             mgr.select_option("#id_unit", label="商场客服中心")
@@ -102,7 +82,7 @@ def test_manager_publishes_and_swaps_staff_see_shifts_and_clock(live_server, sce
 
             # 4. the specialist sees their own December shifts
             staff = new_page()
-            _login(staff, base, "svc1")
+            login(staff, base, "svc1")
             staff.click("#nav-staffing")
             staff.click("#nav-my-shifts")
             staff.goto(f"{base}/staffing/my-shifts/?month=2026-12")
