@@ -3,14 +3,14 @@ directory; the areas add their own records (forecast, roster, attendance, meetin
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.db import transaction
 
 from kefu.accounts.models import Role, User
 
 from .models import Post, StaffProfile
-from .seed import HOTLINE_POST, MALL_MEMBER, MALL_SERVICE, MALL_UNIT, seed_staffing
+from .seed import HOTLINE_POST, HOTLINE_UNIT, MALL_MEMBER, MALL_SERVICE, MALL_UNIT, seed_staffing
 
 PASSWORD = "kefu2026"
 
@@ -99,6 +99,13 @@ def _demo_rosters() -> None:
             roster = roster_generate(by=manager, unit=mall, month=month)
             if month == this_month:
                 roster_publish(by=manager, roster=roster)
+    # the hotline against its December forecast (1-14 December): a draft whose intervals short
+    # show what seven agents cannot cover
+    hotline = RosterUnit.objects.get(code=HOTLINE_UNIT)
+    december = date(2026, 12, 1)
+    lead = User.objects.filter(username="lead1").first()
+    if lead is not None and not Roster.objects.filter(unit=hotline, month=december).exists():
+        roster_generate(by=None, unit=hotline, month=december, time_limit_s=5)
 
 
 def demo_logins() -> list[tuple[str, str, str]]:
