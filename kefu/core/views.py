@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 PER_PAGE = 25
@@ -47,6 +48,14 @@ def apply_errors(exc: ValidationError, *form_list: forms.Form) -> None:
             first.add_error(None, errors)
         else:
             target.add_error(field, errors)
+
+
+def error_text(exc: ValidationError) -> str:
+    """A service's ValidationError as one line for a message banner, field messages in order."""
+    sep = pgettext("sentence separator", ";")
+    if hasattr(exc, "error_dict"):
+        return sep.join(m for msgs in exc.message_dict.values() for m in msgs)
+    return sep.join(exc.messages)
 
 
 def safe_next(request: HttpRequest, default: str) -> str:

@@ -173,6 +173,11 @@ class RosterInfeasible(Exception):
         super().__init__("无法排班:\n" + "\n".join(problems))
 
 
+def hm(t: time) -> str:
+    """A clock time as roster files and messages write it: 09:00."""
+    return f"{t.hour:02d}:{t.minute:02d}"
+
+
 def fmt_day(day: date) -> str:
     return f"{day.month}月{day.day}日"
 

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from kefu.domain.breaks import DEFAULT_LUNCH, DEFAULT_SUPPER
-from kefu.domain.roster import Requirement, Rules, ShiftPattern, Staff, fmt_day
-from kefu.domain.roster_file import RosterRow, hm
+from kefu.domain.roster import Requirement, Rules, ShiftPattern, Staff, fmt_day, hm
+from kefu.domain.roster_file import RosterRow
 from kefu.domain.roster_intervals import IntervalDemand, IntervalShift, as_interval_shift
 
 ERROR = "error"

@@ -28,7 +28,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from kefu.domain.breaks import DEFAULT_LUNCH, DEFAULT_SUPPER, plan_breaks
-from kefu.domain.roster import Roster, ShiftPattern, Staff
+from kefu.domain.roster import Roster, ShiftPattern, Staff, hm
 from kefu.domain.roster_intervals import IntervalShift, as_interval_shift
 
 COLUMNS = (
@@ -48,10 +48,6 @@ _Bad = Callable[[str, str], None]  # bad(field, message): records a problem of t
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _TIME = re.compile(r"(\d{1,2}):(\d{2})")
-
-
-def hm(t: time) -> str:
-    return f"{t.hour:02d}:{t.minute:02d}"
 
 
 def _next_after(anchor: datetime, t: time) -> datetime:

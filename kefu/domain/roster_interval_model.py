@@ -33,6 +33,7 @@ from kefu.domain.roster import (
     ShiftPattern,
     Staff,
     fmt_day,
+    hm,
     index_inputs,
 )
 
@@ -40,10 +41,6 @@ if TYPE_CHECKING:
     from kefu.domain.roster_intervals import IntervalDemand, IntervalShift
 
 DAY_MINUTES = 24 * 60
-
-
-def hm(t: time) -> str:
-    return f"{t.hour:02d}:{t.minute:02d}"
 
 
 @dataclass(frozen=True, slots=True)

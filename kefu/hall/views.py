@@ -16,11 +16,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST, require_safe
 
 from kefu.accounts.models import Role, User
-from kefu.core.views import paginate
+from kefu.core.views import error_text, paginate
 
 from . import selectors, services
 from .models import (
@@ -37,14 +36,6 @@ from .seed import COUNTER_PHRASES, WAITING_PHRASES
 
 def _user(request: HttpRequest) -> User:
     return request.user  # type: ignore[return-value]
-
-
-def _error_text(exc: ValidationError) -> str:
-    if hasattr(exc, "error_dict"):
-        return pgettext("sentence separator", ";").join(
-            m for msgs in exc.message_dict.values() for m in msgs
-        )
-    return pgettext("sentence separator", ";").join(exc.messages)
 
 
 def _need(request: HttpRequest, roles: frozenset[str]) -> None:
@@ -112,7 +103,7 @@ def kiosk(request: HttpRequest, hall_id: int) -> HttpResponse:
                     by=_user(request) if request.user.is_authenticated else None,
                 )
             except ValidationError as exc:
-                error = _error_text(exc)
+                error = error_text(exc)
             else:
                 return redirect("hall:slip", pk=n.pk)
     return render(
@@ -231,7 +222,7 @@ def counter_action(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             raise ValidationError(_("未知的操作"))
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, error_text(exc))
     except PermissionDenied as exc:
         messages.error(request, str(exc) or _("您无权执行此操作"))
     return redirect("hall:counter", pk=counter.pk)
@@ -258,7 +249,7 @@ def walker(request: HttpRequest, hall_id: int) -> HttpResponse:
                 )
                 messages.success(request, _("%(code)s 已分流到自助区") % {"code": number.code})
         except ValidationError as exc:
-            messages.error(request, _error_text(exc))
+            messages.error(request, error_text(exc))
         return redirect("hall:walker", hall_id=hall.pk)
     code = request.GET.get("code", "").strip()
     found = selectors.number_find(hall, code) if code else None
@@ -351,7 +342,7 @@ def checklist(request: HttpRequest, hall_id: int) -> HttpResponse:
                 hall=hall, by=_user(request), item_ids=ids, note=request.POST.get("note", "")
             )
         except ValidationError as exc:
-            error = _error_text(exc)
+            error = error_text(exc)
         else:
             messages.success(request, _("今日开门检查已签字"))
             return redirect("hall:checklist", hall_id=hall.pk)
@@ -391,7 +382,7 @@ def handover(request: HttpRequest, hall_id: int) -> HttpResponse:
                 notes=request.POST.get("notes", ""),
             )
         except ValidationError as exc:
-            error = _error_text(exc)
+            error = error_text(exc)
         else:
             messages.success(request, _("交接班记录已提交,等待 %(who)s 确认") % {"who": h.incoming})
             return redirect("hall:handover", hall_id=hall.pk)
@@ -425,5 +416,5 @@ def handover_ack(request: HttpRequest, pk: int) -> HttpResponse:
         services.handover_acknowledge(handover=h, by=_user(request))
         messages.success(request, _("已确认接班"))
     except (ValidationError, PermissionDenied) as exc:
-        messages.error(request, _error_text(exc) if isinstance(exc, ValidationError) else str(exc))
+        messages.error(request, error_text(exc) if isinstance(exc, ValidationError) else str(exc))
     return redirect(reverse("hall:handover", kwargs={"hall_id": h.hall_id}))

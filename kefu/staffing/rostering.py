@@ -17,6 +17,7 @@ from kefu.core.calendars import calendar_get
 from kefu.domain import roster as dr
 from kefu.domain.breaks import plan_breaks
 from kefu.domain.holidays import statutory_pay_days
+from kefu.domain.roster import hm
 from kefu.domain.roster_intervals import IntervalDemand, IntervalShift
 
 from .models import CoverageRequirement, Leave, Post, RosterUnit, Shift, ShiftPattern, StaffProfile
@@ -188,7 +189,7 @@ def pattern_breaks(pattern: ShiftPattern) -> list[list[str]]:
     if unpaid <= timedelta(0) or (end - start) <= timedelta(hours=4) + unpaid:
         return []
     begin = start + timedelta(hours=4)
-    return [[_hm(begin.time()), _hm((begin + unpaid).time())]]
+    return [[hm(begin.time()), hm((begin + unpaid).time())]]
 
 
 def interval_shifts(um: UnitMonth) -> list[IntervalShift]:
@@ -236,13 +237,9 @@ def meal_breaks(
         min_present=post.min_on_duty,
     )
     return {
-        person: [[_hm(start), _hm(_plus(start, length))] for start in starts]
+        person: [[hm(start), hm(_plus(start, length))] for start in starts]
         for person, starts in plan.items()
     }
-
-
-def _hm(t: time) -> str:
-    return t.strftime("%H:%M")
 
 
 def _plus(t: time, length: timedelta) -> time:

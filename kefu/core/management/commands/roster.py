@@ -9,8 +9,6 @@ one line per violation; exit status 1 when a hard rule is broken or a row is unr
 from __future__ import annotations
 
 import sys
-from datetime import time
-from decimal import Decimal
 from time import perf_counter
 from typing import Any
 
@@ -18,9 +16,10 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from kefu.domain.roster_check import ERROR
-from kefu.domain.roster_file import RosterFileError, RosterRow, format_roster, read_roster
+from kefu.domain.roster_file import RosterFileError, format_roster, read_roster
 from kefu.staffing.forms_roster import parse_month
-from kefu.staffing.models import Post, RosterUnit
+from kefu.staffing.models import Post, RosterUnit, Shift
+from kefu.staffing.validation import shift_row
 
 
 def _unit_and_post(value: str) -> tuple[RosterUnit, Post | None]:
@@ -37,20 +36,6 @@ def _unit_and_post(value: str) -> tuple[RosterUnit, Post | None]:
         )
         raise CommandError(f"没有代码为 {value} 的排班单元或岗位(可用:{known or '无'})")
     return post.unit, post
-
-
-def _row(values: dict[str, Any]) -> RosterRow:
-    hours: Decimal = values["hours"]
-    return RosterRow(
-        day=values["day"],
-        employee_no=values["staff"].employee_no,
-        name=values["staff"].name,
-        post=values["post"].name,
-        start=values["start"],
-        end=values["end"],
-        breaks=tuple((time.fromisoformat(a), time.fromisoformat(b)) for a, b in values["breaks"]),
-        hours=float(hours),
-    )
 
 
 class Command(BaseCommand):
@@ -88,13 +73,11 @@ class Command(BaseCommand):
                 roster = roster_generate(
                     by=None, unit=unit, month=month, time_limit_s=options["time_limit"]
                 )
-                from kefu.staffing.validation import shift_row
-
                 rows = [shift_row(s) for s in roster.shifts.select_related("staff__user", "post")]
                 status, gap, warnings = roster.solver_status, roster.gap, roster.warnings
             else:
                 solution = roster_solve(unit=unit, month=month, time_limit_s=options["time_limit"])
-                rows = [_row(r) for r in solution.rows]
+                rows = [shift_row(Shift(**r)) for r in solution.rows]
                 status, gap = solution.solved.status, solution.solved.gap
                 warnings = solution.warnings
         except ValidationError as exc:
