@@ -5,7 +5,9 @@ what-if, next to the people scheduled, as a chart and a table; the same as a CSV
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable
 from datetime import date
+from functools import wraps
 from typing import Any
 from urllib.parse import urlencode
 
@@ -129,6 +131,24 @@ def _chosen(request: HttpRequest) -> tuple[Post, date, str] | None:
     return query.cleaned_data["post"], query.cleaned_data["day"], query.cleaned_data["span"]
 
 
+def _for_choice(
+    view: Callable[[HttpRequest, Post, date, str], HttpResponse],
+) -> Callable[[HttpRequest], HttpResponse]:
+    """A manager's POST about the post, day and span in its hidden fields; without them, back
+    to the demand page with a message."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest) -> HttpResponse:
+        need(request, ROSTER_MANAGERS)
+        chosen = _chosen(request)
+        if chosen is None:
+            messages.error(request, _("请选择岗位和日期"))
+            return redirect("staffing:demand")
+        return view(request, *chosen)
+
+    return wrapped
+
+
 def _post_data(request: HttpRequest) -> QueryDict:
     data = QueryDict(mutable=True)
     for k in QUERY_FIELDS:
@@ -138,13 +158,8 @@ def _post_data(request: HttpRequest) -> QueryDict:
 
 @login_required
 @require_POST
-def demand_edit(request: HttpRequest) -> HttpResponse:
-    need(request, ROSTER_MANAGERS)
-    chosen = _chosen(request)
-    if chosen is None:
-        messages.error(request, _("请选择岗位和日期"))
-        return redirect("staffing:demand")
-    post, day, span = chosen
+@_for_choice
+def demand_edit(request: HttpRequest, post: Post, day: date, span: str) -> HttpResponse:
     existing = {r.start: r for r in sel.forecast_of(post, [day]).values()}
     form = ForecastDayForm(request.POST, post=post, existing=existing, prefix="f")
     if form.is_valid():
@@ -169,13 +184,8 @@ def demand_edit(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def demand_import(request: HttpRequest) -> HttpResponse:
-    need(request, ROSTER_MANAGERS)
-    chosen = _chosen(request)
-    if chosen is None:
-        messages.error(request, _("请选择岗位和日期"))
-        return redirect("staffing:demand")
-    post, day, span = chosen
+@_for_choice
+def demand_import(request: HttpRequest, post: Post, day: date, span: str) -> HttpResponse:
     form = ImportForm(request.POST, request.FILES, prefix="imp")
     if form.is_valid():
         upload = form.cleaned_data["file"]
@@ -207,13 +217,8 @@ def demand_import(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def demand_history(request: HttpRequest) -> HttpResponse:
-    need(request, ROSTER_MANAGERS)
-    chosen = _chosen(request)
-    if chosen is None:
-        messages.error(request, _("请选择岗位和日期"))
-        return redirect("staffing:demand")
-    post, day, span = chosen
+@_for_choice
+def demand_history(request: HttpRequest, post: Post, day: date, span: str) -> HttpResponse:
     form = HistoryForm(request.POST, prefix="hist")
     if form.is_valid():
         d = form.cleaned_data
