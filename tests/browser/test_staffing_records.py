@@ -5,7 +5,7 @@ report with a link to the complaint, and a meeting without a title is refused na
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import time, timedelta
 from decimal import Decimal
 
 import pytest
@@ -39,16 +39,18 @@ def scene(transactional_db, config):  # noqa: ANN001, ANN201, ARG001
     profile = StaffProfile.objects.create(user=desk, title="客服专员")
     profile.posts.set([post])
     today = timezone.localdate()
-    roster = Roster.objects.create(
-        unit=RosterUnit.objects.get(code=MALL_UNIT),
-        month=today.replace(day=1),
-        status=Roster.Status.PUBLISHED,
-    )
-    Shift.objects.create(
-        # all day, so the test links the record to it whenever it runs
-        roster=roster, staff=profile, day=today, post=post, start=time(0), end=time(23, 59),
-        breaks=[], hours=Decimal(11),
-    )  # fmt: skip
+    # all day, today and tomorrow, so the record links to a shift whenever the test runs (even
+    # when local midnight passes between this fixture and the clock page)
+    for day in (today, today + timedelta(days=1)):
+        roster, _ = Roster.objects.get_or_create(
+            unit=RosterUnit.objects.get(code=MALL_UNIT),
+            month=day.replace(day=1),
+            defaults={"status": Roster.Status.PUBLISHED},
+        )
+        Shift.objects.create(
+            roster=roster, staff=profile, day=day, post=post, start=time(0), end=time(23, 59),
+            breaks=[], hours=Decimal(11),
+        )  # fmt: skip
     # a verified complaint names the specialist responsible
     customer = Customer.objects.create(name="刘女士", phone="13900007001")
     ticket, _ = ticket_create(
