@@ -21,7 +21,14 @@ from kefu.domain.inspection.conditions import (
     Problems,
 )
 from kefu.domain.inspection.context import Context
-from kefu.domain.inspection.extract import find_delay, long_numbers, time_token_set, time_tokens
+from kefu.domain.inspection.extract import (
+    find_delay,
+    has_long_number,
+    long_numbers,
+    time_token_set,
+    time_tokens,
+)
+from kefu.domain.inspection.moments import Moment
 
 # --------------------------------------------------------------------------- parameter helpers
 
@@ -89,6 +96,16 @@ def _first_event(ctx: Context, kind: str) -> Any:
 
 # --------------------------------------------------------------------------- the moment
 
+_MOMENT_STATES: dict[str, Callable[[Moment], bool]] = {
+    "known_time": lambda m: True,
+    "morning": lambda m: m.morning and not m.holiday_greeting,
+    "afternoon": lambda m: not m.morning and not m.holiday_greeting,
+    "holiday_greeting": lambda m: bool(m.holiday_greeting),
+    "weekend": lambda m: m.weekend,
+    "statutory_holiday": lambda m: bool(m.statutory_holiday),
+    "weekend_or_holiday": lambda m: m.weekend or bool(m.statutory_holiday),
+}
+
 
 def moment(body: Any, path: str, problems: Problems, registry: PhraseRegistry) -> Builtin | None:
     wanted = [body] if isinstance(body, str) else body
@@ -96,20 +113,13 @@ def moment(body: Any, path: str, problems: Problems, registry: PhraseRegistry) -
         problems.add(path, f"应为 {'、'.join(MOMENTS)} 之一或它们的列表")
         return None
 
+    checks = tuple(_MOMENT_STATES[w] for w in wanted)
+
     def run(ctx: Context) -> list[Hit]:
         m = ctx.moment
         if not m.known:
             return []
-        states = {
-            "known_time": True,
-            "morning": m.morning and not m.holiday_greeting,
-            "afternoon": not m.morning and not m.holiday_greeting,
-            "holiday_greeting": bool(m.holiday_greeting),
-            "weekend": m.weekend,
-            "statutory_holiday": bool(m.statutory_holiday),
-            "weekend_or_holiday": m.weekend or bool(m.statutory_holiday),
-        }
-        return [(WHOLE, WHOLE, WHOLE)] if any(states[w] for w in wanted) else []
+        return [(WHOLE, WHOLE, WHOLE)] if any(check(m) for check in checks) else []
 
     return Builtin("moment", run)
 
@@ -209,58 +219,51 @@ def speech_rate(
 
 
 def agent_speech_rate(ctx: Context, min_talk_ms: float = 0) -> float | None:
-    chars = 0
-    talk = 0
-    for i in ctx.turns_of("agent"):
-        seg = ctx.conversation.segments[i]
-        if seg.start_ms is None or seg.end_ms is None or seg.end_ms <= seg.start_ms:
-            continue
-        chars += len(ctx.seg_norm[i])
-        talk += seg.end_ms - seg.start_ms
+    timing = ctx.timing
+    talk = timing.agent_talk_ms
     if talk <= 0 or talk < min_talk_ms:
         return None
-    return chars / (talk / 60000)
+    return timing.agent_timed_chars / (talk / 60000)
 
 
 def silences(ctx: Context) -> list[tuple[int, int, int]]:
     """Gaps between consecutive segments not covered by a hold or a mute: (after segment, start, end)."""
-    cached = ctx.scope_cache.get("silences")
-    if cached is None:
-        cached = ctx.scope_cache["silences"] = _silences(ctx)
-    return cached
-
-
-def _silences(ctx: Context) -> list[tuple[int, int, int]]:
-    segments = ctx.conversation.segments
-    ends = [s.end_ms for s in segments[:-1]]
-    starts = [s.start_ms for s in segments[1:]]
-    gaps = [
-        (i, end, start)
-        for i, (end, start) in enumerate(zip(ends, starts, strict=True))
-        if end is not None and start is not None and start > end
-    ]
+    gaps = ctx.timing.gaps
     covered = _covered_spans(ctx) if ctx.conversation.events else []
     if not covered:
         return gaps
-    uncovered: list[tuple[int, int, int]] = []
-    for i, start, end in gaps:
-        held = sum(max(0, min(end, e) - max(start, s)) for s, e in covered)
-        if end - start - held > 0:
-            uncovered.append((i, start, start + end - start - held))
-    return uncovered
+    cached = ctx.scope_cache.get("silences")
+    if cached is None:
+        uncovered: list[tuple[int, int, int]] = []
+        for i, start, end in gaps:
+            held = sum(max(0, min(end, e) - max(start, s)) for s, e in covered)
+            if end - start - held > 0:
+                uncovered.append((i, start, start + end - start - held))
+        cached = ctx.scope_cache["silences"] = uncovered
+    return cached  # type: ignore[no-any-return]
 
 
 def _covered_spans(ctx: Context) -> list[tuple[int, int]]:
+    cached = ctx.scope_cache.get("covered")
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
     spans: list[tuple[int, int]] = []
     open_at: dict[str, int] = {}
     for event in ctx.conversation.events:
-        if event.type in ("hold_start", "mute_start"):
-            open_at[event.type[:4]] = event.at_ms
-        elif event.type in ("hold_end", "mute_end") and event.type[:4] in open_at:
-            spans.append((open_at.pop(event.type[:4]), event.at_ms))
-    end = ctx.end_of_talk_ms()
-    spans.extend((start, max(start, end)) for start in open_at.values())
+        kind = event.type
+        if kind in _COVER_STARTS:
+            open_at[kind[:4]] = event.at_ms
+        elif kind in _COVER_ENDS and kind[:4] in open_at:
+            spans.append((open_at.pop(kind[:4]), event.at_ms))
+    if open_at:
+        end = ctx.end_of_talk_ms()
+        spans.extend((start, max(start, end)) for start in open_at.values())
+    ctx.scope_cache["covered"] = spans
     return spans
+
+
+_COVER_STARTS = frozenset({"hold_start", "mute_start"})
+_COVER_ENDS = frozenset({"hold_end", "mute_end"})
 
 
 def hold_ms(ctx: Context) -> int:
@@ -366,6 +369,8 @@ def readback_numbers(
 
     def run(ctx: Context) -> list[Hit]:
         hits: list[Hit] = []
+        if not has_long_number(ctx.normalised_codes, min_digits):
+            return hits  # one search over the whole conversation: most have no long number
         for i in ctx.turns_of("customer"):
             numbers = long_numbers(ctx.seg_norm[i], min_digits)
             if not numbers:

@@ -85,6 +85,33 @@ def flagged_phrases(condition: Condition, wording: list[str]) -> list[tuple[str,
     return list(dict.fromkeys(found))
 
 
+def required_patterns(condition: Condition) -> frozenset[int] | None:
+    """Phrases of which at least one must occur in a conversation for the condition to hold,
+    or None when it can hold without any (a missing phrase, a timing check …).
+
+    The engine skips a rule at once when none of these was found: most rules flag phrases that
+    most conversations never contain.
+    """
+    if isinstance(condition, Phrases):
+        return frozenset(condition.any_of or condition.all_of)
+    if isinstance(condition, Regex):
+        return frozenset(condition.gate) if condition.gate else None
+    if isinstance(condition, Respond):
+        return required_patterns(condition.trigger)
+    if isinstance(condition, AllOf):
+        gates = [g for g in map(required_patterns, condition.parts) if g is not None]
+        return min(gates, key=len) if gates else None
+    if isinstance(condition, AnyOf):
+        union: set[int] = set()
+        for part in condition.parts:
+            gate = required_patterns(part)
+            if gate is None:
+                return None
+            union |= gate
+        return frozenset(union)
+    return None
+
+
 # --------------------------------------------------------------------------- scopes
 
 
@@ -96,23 +123,36 @@ class Scope:
     last_seconds: float | None = None
     near: Condition | None = None
     near_turns: int = 1
+    everything: bool = field(init=False, default=True)  # no limit at all: every turn is in scope
 
-    def segments(self, ctx: Context, speaker: str) -> frozenset[int] | None:
-        """The segment indexes in scope, or None for "every segment of the speaker"."""
-        if (
+    def __post_init__(self) -> None:
+        unlimited = (
             self.first_turns is None
             and self.last_turns is None
             and self.first_seconds is None
             and self.last_seconds is None
             and self.near is None
-        ):
+        )
+        object.__setattr__(self, "everything", unlimited)
+
+    def turns(self, ctx: Context, speaker: str) -> list[int]:
+        """The speaker's turns in scope, in order."""
+        if self.everything:
+            return ctx.turns_of(speaker)
+        return self._chosen(ctx, speaker)[0]
+
+    def segments(self, ctx: Context, speaker: str) -> frozenset[int] | None:
+        """The segment indexes in scope, or None for "every segment of the speaker"."""
+        if self.everything:
             return None
+        return self._chosen(ctx, speaker)[1]
+
+    def _chosen(self, ctx: Context, speaker: str) -> tuple[list[int], frozenset[int]]:
         key = (id(self), speaker)
         cached = ctx.scope_cache.get(key)
         if cached is not None:
-            return cached
-        turns = ctx.turns_of(speaker)
-        chosen: list[int] = list(turns)
+            return cached  # type: ignore[no-any-return]
+        chosen: list[int] = ctx.turns_of(speaker)
         if self.first_turns is not None:
             chosen = chosen[: self.first_turns]
         if self.last_turns is not None:
@@ -127,8 +167,7 @@ class Scope:
         if self.near is not None:
             around = {hit[0] for hit in self.near.evaluate(ctx) if hit[0] != WHOLE}
             chosen = [i for i in chosen if any(abs(i - j) <= self.near_turns for j in around)]
-        result = frozenset(chosen)
-        ctx.scope_cache[key] = result
+        result = ctx.scope_cache[key] = (chosen, frozenset(chosen))
         return result
 
 
@@ -162,14 +201,16 @@ class Phrases(Condition):
         allowed = self.scope.segments(ctx, self.speaker)
         if only is not None:
             allowed = only if allowed is None else allowed & only
-        speakers = ctx.speaker_filter(self.speaker)
         if self.all_of:
-            return self._all(ctx, allowed, speakers)
+            return self._all(ctx, allowed)
+        speaker = self.speaker
+        speakers = ctx.speakers if speaker != "any" else None
+        found = ctx.pattern_hits
         hits: list[Hit] = []
         for pattern in self.any_of:
-            for hit in ctx.pattern_hits.get(pattern, ()):
+            for hit in found.get(pattern, ()):
                 seg = hit[0]
-                if speakers is not None and seg not in speakers:
+                if speakers is not None and speakers[seg] != speaker:
                     continue
                 if allowed is not None and seg not in allowed:
                     continue
@@ -178,14 +219,14 @@ class Phrases(Condition):
             hits = [h for h in hits if self._keep(ctx, h)]
         return hits
 
-    def _all(
-        self, ctx: Context, allowed: frozenset[int] | None, speakers: frozenset[int] | None
-    ) -> list[Hit]:
+    def _all(self, ctx: Context, allowed: frozenset[int] | None) -> list[Hit]:
+        speaker = self.speaker
+        speakers = ctx.speakers if speaker != "any" else None
         per_segment: dict[int, dict[int, Hit]] = {}
         for pattern in self.all_of:
             for hit in ctx.pattern_hits.get(pattern, ()):
                 seg = hit[0]
-                if (speakers is not None and seg not in speakers) or (
+                if (speakers is not None and speakers[seg] != speaker) or (
                     allowed is not None and seg not in allowed
                 ):
                     continue
@@ -372,11 +413,11 @@ class Builtin(Condition):
         return self.patterns
 
     def evaluate(self, ctx: Context, only: frozenset[int] | None = None) -> list[Hit]:
-        key = ("builtin", id(self))
+        key = id(self)
         cached = ctx.scope_cache.get(key)
         if cached is None:
             cached = ctx.scope_cache[key] = self.run(ctx)
-        return cached
+        return cached  # type: ignore[no-any-return]
 
 
 # --------------------------------------------------------------------------- parsing

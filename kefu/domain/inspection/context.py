@@ -9,19 +9,31 @@ regex and similarity operators, which look only at the segments in their scope.
 from __future__ import annotations
 
 from bisect import bisect_right
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from kefu.domain.calendar import WorkCalendar
 from kefu.domain.conversation import Conversation
-from kefu.domain.inspection.normalize import Normalised, fold, normalise, squeeze
+from kefu.domain.inspection.normalize import normalise
 
 if TYPE_CHECKING:
     from kefu.domain.inspection.moments import Moment
     from kefu.domain.inspection.rulebook import CompiledRulebook
 
 SEPARATOR = "\x00"
+
+
+@dataclass(frozen=True, slots=True)
+class Timing:
+    agent_chars: int  # normalised characters the agent said or wrote
+    customer_chars: int
+    agent_timed_chars: int  # ... in turns with start and end times (for the speech rate)
+    agent_talk_ms: int  # how long those turns lasted
+    timed: bool  # whether any turn has an end time
+    end_of_talk_ms: int
+    gaps: list[tuple[int, int, int]]  # (after segment, from, to) between consecutive turns
 
 
 class Context:
@@ -32,29 +44,37 @@ class Context:
         self.rulebook = rulebook
         self.calendar = calendar
         segments = conversation.segments
-        texts = [
-            s.text if SEPARATOR not in s.text else s.text.replace(SEPARATOR, " ") for s in segments
-        ]
+        texts = [s.text for s in segments]
+        raw = SEPARATOR.join(texts)
+        if raw.count(SEPARATOR) > len(texts) - 1:  # a text holds the separator itself
+            texts = [t.replace(SEPARATOR, " ") for t in texts]
+            raw = SEPARATOR.join(texts)
         self.texts = texts
-        joined = squeeze(fold(SEPARATOR.join(texts)))
+        self._joined = normalise(raw)
+        joined = self._joined.text  # the turns' normalised texts joined by SEPARATOR
+        self.normalised_codes = self._joined.codes  # ... as code points
         self.seg_norm: list[str] = joined.split(SEPARATOR)
         starts: list[int] = []
         at = 0
         for part in self.seg_norm:
             starts.append(at)
             at += len(part) + 1
-        self._normalised: dict[int, Normalised] = {}
-        self.speakers: list[str] = [s.speaker for s in segments]
+        self._norm_starts = starts
+        speakers = [s.speaker for s in segments]
+        self.speakers: list[str] = speakers
+        self._turns: dict[str, list[int]] = {
+            "agent": [i for i, who in enumerate(speakers) if who == "agent"],
+            "customer": [i for i, who in enumerate(speakers) if who == "customer"],
+            "system": [i for i, who in enumerate(speakers) if who == "system"],
+            "any": list(range(len(speakers))),
+        }
         hits: dict[int, list[tuple[int, int, int]]] = {}
+        matches = rulebook.automaton.find_matches_as_indexes(joined, overlapping=True)
         if len(starts) == 1:
-            for pattern, start, end in rulebook.automaton.find_matches_as_indexes(
-                joined, overlapping=True
-            ):
+            for pattern, start, end in matches:
                 hits.setdefault(pattern, []).append((0, start, end))
         else:
-            for pattern, start, end in rulebook.automaton.find_matches_as_indexes(
-                joined, overlapping=True
-            ):
+            for pattern, start, end in matches:
                 seg = bisect_right(starts, start) - 1
                 base = starts[seg]
                 hits.setdefault(pattern, []).append((seg, start - base, end - base))
@@ -64,51 +84,39 @@ class Context:
 
     # ------------------------------------------------------------------ speakers and turns
 
-    @cached_property
-    def _turns(self) -> dict[str, list[int]]:
-        turns: dict[str, list[int]] = {"agent": [], "customer": [], "system": []}
-        for index, speaker in enumerate(self.speakers):
-            turns[speaker].append(index)
-        turns["any"] = list(range(len(self.speakers)))
-        return turns
-
     def turns_of(self, speaker: str) -> list[int]:
         return self._turns[speaker]
 
-    @cached_property
-    def _speaker_sets(self) -> dict[str, frozenset[int]]:
-        return {name: frozenset(turns) for name, turns in self._turns.items()}
-
-    def speaker_filter(self, speaker: str) -> frozenset[int] | None:
-        return None if speaker == "any" else self._speaker_sets[speaker]
-
     def segments_for(self, speaker: str, scope: Any, only: frozenset[int] | None) -> list[int]:
-        allowed = scope.segments(self, speaker)
-        turns = self.turns_of(speaker)
-        return [
-            i for i in turns if (allowed is None or i in allowed) and (only is None or i in only)
-        ]
+        turns: list[int] = scope.turns(self, speaker)
+        return turns if only is None else [i for i in turns if i in only]
 
     def next_turns(self, speaker: str, after: int, count: int) -> list[int]:
         turns = self.turns_of(speaker)
         first = bisect_right(turns, after)
         return turns[first : first + count]
 
-    def normalised(self, segment: int) -> Normalised:
-        """A segment's full normalisation, with the way back to its words (built when needed:
-        only findings and whole-clause checks need it, so most segments never pay for it)."""
-        found = self._normalised.get(segment)
-        if found is None:
-            found = self._normalised[segment] = normalise(self.texts[segment])
-        return found
+    @cached_property
+    def _orig_starts(self) -> list[int]:
+        starts: list[int] = []
+        at = 0
+        for text in self.texts:
+            starts.append(at)
+            at += len(text) + 1
+        return starts
 
     def to_original(self, segment: int, start: int, end: int) -> tuple[int, int]:
         """Maps [start, end) of a segment's normalised text to its original text."""
-        return self.normalised(segment).to_original(start, end)
+        base = self._norm_starts[segment]
+        o_start, o_end = self._joined.to_original(base + start, base + end)
+        origin = self._orig_starts[segment]
+        return o_start - origin, o_end - origin
 
     def is_whole_clause(self, segment: int, start: int, end: int) -> bool:
-        """Whether [start, end) of a segment is a whole clause (punctuation or the turn's ends around)."""
-        return self.normalised(segment).is_whole_clause(start, end)
+        """Whether [start, end) of a segment is a whole clause (punctuation or the turn's ends
+        around: the separator between turns counts as a clause mark)."""
+        base = self._norm_starts[segment]
+        return self._joined.is_whole_clause(base + start, base + end)
 
     @cached_property
     def is_silent_call(self) -> bool:
@@ -119,6 +127,42 @@ class Context:
 
     # ------------------------------------------------------------------ times
 
+    @cached_property
+    def timing(self) -> Timing:
+        """What the timing checks and the metrics read, gathered in one pass over the turns."""
+        agent_chars = customer_chars = timed_chars = talk_ms = 0
+        end_of_talk = 0
+        timed = False
+        gaps: list[tuple[int, int, int]] = []
+        previous_end: int | None = None
+        seg_norm = self.seg_norm
+        for i, seg in enumerate(self.conversation.segments):
+            start, end = seg.start_ms, seg.end_ms
+            chars = len(seg_norm[i])
+            if seg.speaker == "agent":
+                agent_chars += chars
+                if start is not None and end is not None and end > start:
+                    timed_chars += chars
+                    talk_ms += end - start
+            elif seg.speaker == "customer":
+                customer_chars += chars
+            if previous_end is not None and start is not None and start > previous_end:
+                gaps.append((i - 1, previous_end, start))
+            if end is not None:
+                timed = True
+                if end > end_of_talk:
+                    end_of_talk = end
+            previous_end = end
+        return Timing(
+            agent_chars=agent_chars,
+            customer_chars=customer_chars,
+            agent_timed_chars=timed_chars,
+            agent_talk_ms=talk_ms,
+            timed=timed,
+            end_of_talk_ms=end_of_talk,
+            gaps=gaps,
+        )
+
     def start_ms(self, segment: int) -> int | None:
         return self.conversation.segments[segment].start_ms
 
@@ -126,8 +170,7 @@ class Context:
         return self.conversation.segments[segment].end_ms
 
     def end_of_talk_ms(self) -> int:
-        ends = [s.end_ms for s in self.conversation.segments if s.end_ms is not None]
-        return max(ends) if ends else 0
+        return self.timing.end_of_talk_ms
 
     def said_at(self, segment: int) -> datetime | None:
         """When a segment was said or written, if the conversation tells."""
@@ -145,6 +188,11 @@ class Context:
     def moment(self) -> Moment:
         from kefu.domain.inspection.moments import moment_of
 
-        found = moment_of(self.conversation.started_at, self.rulebook.greetings, self.calendar)
+        found = moment_of(
+            self.conversation.started_at,
+            self.rulebook.greetings,
+            self.calendar,
+            self.rulebook.moment_cache,
+        )
         self.warnings.extend(found.warnings)
         return found

@@ -50,8 +50,15 @@ def inspect(
     ctx = Context(conversation, rulebook, calendar or _default_calendar())
     findings: list[Finding] = []
     spent: dict[str, float] = {}
-    for rule in rulebook.rules:
-        if not _applies(rule, conversation):
+    found = ctx.pattern_hits.keys()
+    applicable = rulebook.rules_for(
+        conversation.channel,
+        conversation.line,
+        conversation.direction,
+        conversation.customer_class,
+    )
+    for rule in applicable:
+        if rule.gate is not None and rule.gate.isdisjoint(found):
             continue
         hits = rule.condition.evaluate(ctx)
         if not hits:
@@ -75,16 +82,6 @@ def inspect(
         commitments=_commitments(ctx),
         metrics=_metrics(ctx),
         warnings=list(dict.fromkeys(ctx.warnings)),
-    )
-
-
-def _applies(rule: Rule, conversation: Conversation) -> bool:
-    applies = rule.applies
-    return (
-        conversation.channel in applies.channels
-        and conversation.line in applies.lines
-        and conversation.direction in applies.directions
-        and conversation.customer_class in applies.customer_classes
     )
 
 
@@ -212,17 +209,24 @@ def _commitments(ctx: Context) -> list[Commitment]:
 
 
 def _metrics(ctx: Context) -> dict[str, float | int | None]:
-    ring = next((e for e in ctx.conversation.events if e.type == "ring"), None)
-    answer = next((e for e in ctx.conversation.events if e.type == "answer"), None)
+    ring = answer = hangup = None
+    for event in ctx.conversation.events:
+        kind = event.type
+        if kind == "ring":
+            ring = ring or event
+        elif kind == "answer":
+            answer = answer or event
+        elif kind == "hangup":
+            hangup = hangup or event
+    timing = ctx.timing
     rate = agent_speech_rate(ctx)
-    gaps = silences(ctx)
-    agent_chars = sum(len(ctx.seg_norm[i]) for i in ctx.turns_of("agent"))
-    customer_chars = sum(len(ctx.seg_norm[i]) for i in ctx.turns_of("customer"))
+    agent_chars = timing.agent_chars
+    customer_chars = timing.customer_chars
     metrics: dict[str, float | int | None] = {
         "speech_rate_cpm": round(rate, 1) if rate is not None else None,
         "answer_after_ms": (answer.at_ms - ring.at_ms) if ring and answer else None,
-        "longest_silence_ms": max((end - start for _, start, end in gaps), default=0)
-        if any(s.end_ms is not None for s in ctx.conversation.segments)
+        "longest_silence_ms": max((end - start for _, start, end in silences(ctx)), default=0)
+        if timing.timed
         else None,
         "hold_ms": hold_ms(ctx),
         "agent_chars": agent_chars,
@@ -233,7 +237,6 @@ def _metrics(ctx: Context) -> dict[str, float | int | None]:
         "agent_turns": len(ctx.turns_of("agent")),
         "customer_turns": len(ctx.turns_of("customer")),
     }
-    hangup = next((e for e in ctx.conversation.events if e.type == "hangup"), None)
     if hangup is not None and hangup.by:
         metrics["hung_up_by"] = hangup.by  # type: ignore[assignment]
     return metrics

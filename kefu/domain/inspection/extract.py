@@ -6,6 +6,9 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import numpy as np
+import numpy.typing as npt
+
 from kefu.domain.calendar import WorkCalendar
 
 _CN_DIGITS = str.maketrans("零〇一二三四五六七八九幺两", "0012345678912")
@@ -36,14 +39,38 @@ def digits_view(norm: str) -> str:
 _NUMBER_RUNS: dict[int, re.Pattern[str]] = {}
 
 
-def long_numbers(norm: str, min_digits: int) -> list[tuple[int, int, str]]:
-    """Numbers of at least ``min_digits`` digits, arabic or spelled digit by digit: (start, end, digits)."""
+def _number_run(min_digits: int) -> re.Pattern[str]:
     pattern = _NUMBER_RUNS.get(min_digits)
     if pattern is None:
         pattern = _NUMBER_RUNS[min_digits] = re.compile(
             rf"[0-9零〇一二三四五六七八九幺两]{{{min_digits},}}"
         )
-    return [(m.start(), m.end(), m.group().translate(_CN_DIGITS)) for m in pattern.finditer(norm)]
+    return pattern
+
+
+_DIGIT_TABLE = np.zeros(0x10000, dtype=bool)
+_DIGIT_TABLE[[ord(ch) for ch in "0123456789零〇一二三四五六七八九幺两"]] = True
+
+
+def has_long_number(codes: npt.NDArray[np.uint32], min_digits: int) -> bool:
+    """Whether a normalised text, given as its code points, holds a number of at least
+    ``min_digits`` digits (see `long_numbers`).
+
+    A whole conversation is checked at once, vectorised: a regex over every turn costs more than
+    everything else the read-back check does, and most conversations have no long number.
+    """
+    if len(codes) < min_digits:
+        return False
+    digits = np.take(_DIGIT_TABLE, codes, mode="clip")  # one byte per character, 1 for a digit
+    return digits.tobytes().find(b"\x01" * min_digits) >= 0
+
+
+def long_numbers(norm: str, min_digits: int) -> list[tuple[int, int, str]]:
+    """Numbers of at least ``min_digits`` digits, arabic or spelled digit by digit: (start, end, digits)."""
+    return [
+        (m.start(), m.end(), m.group().translate(_CN_DIGITS))
+        for m in _number_run(min_digits).finditer(norm)
+    ]
 
 
 def chinese_number(text: str) -> float | None:

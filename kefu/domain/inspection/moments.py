@@ -59,7 +59,7 @@ class Greetings:
 
 @dataclass(frozen=True, slots=True)
 class Moment:
-    local: datetime | None
+    known: bool  # whether the time of the conversation is known at all
     morning: bool = False
     holiday_greeting: str | None = None  # festival whose greeting is due
     greeting: str | None = None  # the greeting word due now ("早上好", "国庆节快乐" …)
@@ -67,36 +67,60 @@ class Moment:
     statutory_holiday: str | None = None  # name of the statutory holiday that day
     warnings: tuple[str, ...] = ()
 
-    @property
-    def known(self) -> bool:
-        return self.local is not None
+
+# Moments cached per (calendar, day, morning): a batch of calls spans few days, and working out a
+# day (festival periods, the calendar, lunar dates) costs more than the rest of a rule's check.
+MomentCache = dict[tuple[int, date, bool], tuple[WorkCalendar, "Moment"]]
+_MOMENT_CACHE_SIZE = 4096
 
 
-def moment_of(started_at: datetime | None, greetings: Greetings, calendar: WorkCalendar) -> Moment:
+def moment_of(
+    started_at: datetime | None,
+    greetings: Greetings,
+    calendar: WorkCalendar,
+    cache: MomentCache | None = None,
+) -> Moment:
     if started_at is None:
-        return Moment(local=None)
+        return Moment(known=False)
     local = started_at.astimezone(_zone(greetings.timezone))
     day = local.date()
-    warnings: list[str] = []
-    festival = _festival_period(day, greetings, calendar, warnings)
-    info = calendar.day_info(day)
-    statutory = info.name if info is not None and info.kind == "holiday" else None
-    if statutory is None and day.year not in calendar.known_years:
-        fallback = _fallback_festival(day, greetings)
-        statutory = fallback
-    weekend = statutory is None and not calendar.is_working_day(day) and day.weekday() >= 5
     morning = local.time() < greetings.morning_until
+    key = (id(calendar), day, morning)
+    if cache is not None:
+        entry = cache.get(key)
+        if entry is not None and entry[0] is calendar:
+            return entry[1]
+    festival, statutory, weekend, warnings = _day_facts(day, greetings, calendar)
     holiday_greeting = greetings.holidays.get(festival) if festival else None
     greeting = holiday_greeting or (greetings.morning if morning else greetings.afternoon)
-    return Moment(
-        local=local,
+    found = Moment(
+        known=True,
         morning=morning,
         holiday_greeting=festival if holiday_greeting else None,
         greeting=greeting,
         weekend=weekend,
         statutory_holiday=statutory,
-        warnings=tuple(warnings),
+        warnings=warnings,
     )
+    if cache is not None:
+        if len(cache) >= _MOMENT_CACHE_SIZE:
+            cache.clear()
+        cache[key] = (calendar, found)
+    return found
+
+
+def _day_facts(
+    day: date, greetings: Greetings, calendar: WorkCalendar
+) -> tuple[str | None, str | None, bool, tuple[str, ...]]:
+    """(festival period, statutory holiday, weekend off, warnings) of a day."""
+    warnings: list[str] = []
+    festival = _festival_period(day, greetings, calendar, warnings)
+    info = calendar.day_info(day)
+    statutory = info.name if info is not None and info.kind == "holiday" else None
+    if statutory is None and day.year not in calendar.known_years:
+        statutory = _fallback_festival(day, greetings)
+    weekend = statutory is None and not calendar.is_working_day(day) and day.weekday() >= 5
+    return festival, statutory, weekend, tuple(warnings)
 
 
 @lru_cache(maxsize=8)

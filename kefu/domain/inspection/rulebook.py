@@ -27,8 +27,9 @@ from kefu.domain.inspection.conditions import (
     PhraseRegistry,
     Problems,
     flagged_phrases,
+    required_patterns,
 )
-from kefu.domain.inspection.moments import Greetings, HolidayPeriod
+from kefu.domain.inspection.moments import Greetings, HolidayPeriod, MomentCache
 from kefu.domain.inspection.normalize import normalise_phrase
 from kefu.domain.inspection.problems import RulebookInvalid, RulebookProblem
 from kefu.domain.inspection.report import DIMENSIONS, SEVERITIES
@@ -81,6 +82,8 @@ class Rule:
     note: str = ""
     # The phrases the rule flags, as written in the rulebook: (phrase, counts only as a whole clause).
     phrases: tuple[tuple[str, bool], ...] = ()
+    # Phrases one of which must be present for the rule to flag anything (None: no such set).
+    gate: frozenset[int] | None = None
 
     @property
     def channels(self) -> tuple[str, ...]:
@@ -117,6 +120,25 @@ class CompiledRulebook:
 
     def __post_init__(self) -> None:
         self._by_id = {rule.id: rule for rule in self.rules}
+        self._applicable: dict[tuple[str, str, str, str], tuple[Rule, ...]] = {}
+        self.moment_cache: MomentCache = {}
+
+    def rules_for(
+        self, channel: str, line: str, direction: str, customer_class: str
+    ) -> tuple[Rule, ...]:
+        """The rules that apply to conversations of this kind, in rulebook order."""
+        key = (channel, line, direction, customer_class)
+        found = self._applicable.get(key)
+        if found is None:
+            found = self._applicable[key] = tuple(
+                rule
+                for rule in self.rules
+                if channel in rule.applies.channels
+                and line in rule.applies.lines
+                and direction in rule.applies.directions
+                and customer_class in rule.applies.customer_classes
+            )
+        return found
 
 
 # --------------------------------------------------------------------------- loading
@@ -546,4 +568,5 @@ def _rule(
         draft=bool(draft),
         note=str(item.get("note", "")),
         phrases=tuple(flagged_phrases(condition, registry.wording)) if has_flag else (),
+        gate=required_patterns(condition),
     )
