@@ -22,7 +22,6 @@ from kefu.domain.inspection.conditions import (
 )
 from kefu.domain.inspection.context import Context
 from kefu.domain.inspection.extract import (
-    find_delay,
     has_long_number,
     long_numbers,
     time_token_set,
@@ -119,7 +118,10 @@ def moment(body: Any, path: str, problems: Problems, registry: PhraseRegistry) -
         m = ctx.moment
         if not m.known:
             return []
-        return [(WHOLE, WHOLE, WHOLE)] if any(check(m) for check in checks) else []
+        for check in checks:
+            if check(m):
+                return [(WHOLE, WHOLE, WHOLE)]
+        return []
 
     return Builtin("moment", run)
 
@@ -443,10 +445,12 @@ def promise_without_time(
 
     def run(ctx: Context) -> list[Hit]:
         hits: list[Hit] = []
-        agent = set(ctx.turns_of("agent"))
+        if ctx.rulebook.promise_set.isdisjoint(ctx.pattern_hits):
+            return hits
+        speakers = ctx.speakers
         for pattern in ctx.rulebook.promise_patterns:
             for seg, start, end in ctx.pattern_hits.get(pattern, ()):
-                if seg in agent and find_delay(ctx.seg_norm[seg]) is None:
+                if speakers[seg] == "agent" and ctx.delay_in(seg) is None:
                     hits.append((seg, start, end))
         return hits
 

@@ -194,30 +194,42 @@ class Phrases(Condition):
     unless_turn_has: tuple[int, ...] = ()
     whole_clause: bool = False
 
+    def __post_init__(self) -> None:
+        self._any_set = frozenset(self.any_of)
+        self._rank = {pattern: i for i, pattern in enumerate(self.any_of)}  # rulebook order
+        self._filtered = bool(self.exclude or self.unless_turn_has or self.whole_clause)
+
     def pattern_ids(self) -> Iterable[int]:
         return (*self.any_of, *self.all_of, *self.exclude, *self.unless_turn_has)
 
     def evaluate(self, ctx: Context, only: frozenset[int] | None = None) -> list[Hit]:
-        allowed = self.scope.segments(ctx, self.speaker)
-        if only is not None:
-            allowed = only if allowed is None else allowed & only
         if self.all_of:
-            return self._all(ctx, allowed)
+            return self._all(ctx, self._allowed(ctx, only))
+        found = ctx.pattern_hits
+        present = self._any_set.intersection(found)
+        if not present:
+            return []
+        allowed = self._allowed(ctx, only)
         speaker = self.speaker
         speakers = ctx.speakers if speaker != "any" else None
-        found = ctx.pattern_hits
         hits: list[Hit] = []
-        for pattern in self.any_of:
-            for hit in found.get(pattern, ()):
+        for pattern in present if len(present) == 1 else sorted(present, key=self._rank.get):
+            for hit in found[pattern]:
                 seg = hit[0]
                 if speakers is not None and speakers[seg] != speaker:
                     continue
                 if allowed is not None and seg not in allowed:
                     continue
                 hits.append(hit)
-        if hits and (self.exclude or self.unless_turn_has or self.whole_clause):
+        if hits and self._filtered:
             hits = [h for h in hits if self._keep(ctx, h)]
         return hits
+
+    def _allowed(self, ctx: Context, only: frozenset[int] | None) -> frozenset[int] | None:
+        allowed = self.scope.segments(ctx, self.speaker)
+        if only is not None:
+            return only if allowed is None else allowed & only
+        return allowed
 
     def _all(self, ctx: Context, allowed: frozenset[int] | None) -> list[Hit]:
         speaker = self.speaker

@@ -9,13 +9,13 @@ regex and similarity operators, which look only at the segments in their scope.
 from __future__ import annotations
 
 from bisect import bisect_right
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from itertools import accumulate
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from kefu.domain.calendar import WorkCalendar
 from kefu.domain.conversation import Conversation
+from kefu.domain.inspection.extract import Delay, find_delay
 from kefu.domain.inspection.normalize import normalise
 
 if TYPE_CHECKING:
@@ -25,8 +25,7 @@ if TYPE_CHECKING:
 SEPARATOR = "\x00"
 
 
-@dataclass(frozen=True, slots=True)
-class Timing:
+class Timing(NamedTuple):
     agent_chars: int  # normalised characters the agent said or wrote
     customer_chars: int
     agent_timed_chars: int  # ... in turns with start and end times (for the speech rate)
@@ -54,33 +53,48 @@ class Context:
         joined = self._joined.text  # the turns' normalised texts joined by SEPARATOR
         self.normalised_codes = self._joined.codes  # ... as code points
         self.seg_norm: list[str] = joined.split(SEPARATOR)
-        starts: list[int] = []
-        at = 0
-        for part in self.seg_norm:
-            starts.append(at)
-            at += len(part) + 1
+        # Where each turn starts in the joined text (one entry more: where the next would).
+        starts = [at + i for i, at in enumerate(accumulate(map(len, self.seg_norm), initial=0))]
         self._norm_starts = starts
         speakers = [s.speaker for s in segments]
         self.speakers: list[str] = speakers
+        agent = [i for i, who in enumerate(speakers) if who == "agent"]
+        customer = [i for i, who in enumerate(speakers) if who == "customer"]
+        system = (
+            [i for i, who in enumerate(speakers) if who == "system"]
+            if len(agent) + len(customer) < len(speakers)
+            else []
+        )
         self._turns: dict[str, list[int]] = {
-            "agent": [i for i, who in enumerate(speakers) if who == "agent"],
-            "customer": [i for i, who in enumerate(speakers) if who == "customer"],
-            "system": [i for i, who in enumerate(speakers) if who == "system"],
+            "agent": agent,
+            "customer": customer,
+            "system": system,
             "any": list(range(len(speakers))),
         }
         hits: dict[int, list[tuple[int, int, int]]] = {}
-        matches = rulebook.automaton.find_matches_as_indexes(joined, overlapping=True)
-        if len(starts) == 1:
-            for pattern, start, end in matches:
-                hits.setdefault(pattern, []).append((0, start, end))
-        else:
-            for pattern, start, end in matches:
+        # Overlapping matches come in order of their ends and none spans a separator, so the
+        # turn of each match is the same as the previous one's or later.
+        seg, base, following = 0, 0, starts[1]
+        for pattern, start, end in rulebook.automaton.find_matches_as_indexes(
+            joined, overlapping=True
+        ):
+            if start >= following:
                 seg = bisect_right(starts, start) - 1
-                base = starts[seg]
-                hits.setdefault(pattern, []).append((seg, start - base, end - base))
+                base, following = starts[seg], starts[seg + 1]
+            found = hits.get(pattern)
+            if found is None:
+                hits[pattern] = [(seg, start - base, end - base)]
+            else:
+                found.append((seg, start - base, end - base))
         self.pattern_hits = hits
         self.scope_cache: dict[Any, Any] = {}
         self.warnings: list[str] = []
+        # Worked out when first needed (functools.cached_property takes a lock on Python 3.11).
+        self._cache_orig_starts: list[int] | None = None
+        self._cache_is_silent_call: bool | None = None
+        self._cache_timing: Timing | None = None
+        self._cache_moment: Moment | None = None
+        self._delays: dict[int, Delay | None] = {}
 
     # ------------------------------------------------------------------ speakers and turns
 
@@ -96,8 +110,14 @@ class Context:
         first = bisect_right(turns, after)
         return turns[first : first + count]
 
-    @cached_property
+    @property
     def _orig_starts(self) -> list[int]:
+        found = self._cache_orig_starts
+        if found is None:
+            found = self._cache_orig_starts = self._compute_orig_starts()
+        return found
+
+    def _compute_orig_starts(self) -> list[int]:
         starts: list[int] = []
         at = 0
         for text in self.texts:
@@ -118,17 +138,36 @@ class Context:
         base = self._norm_starts[segment]
         return self._joined.is_whole_clause(base + start, base + end)
 
-    @cached_property
+    @property
     def is_silent_call(self) -> bool:
+        found = self._cache_is_silent_call
+        if found is None:
+            found = self._cache_is_silent_call = self._compute_is_silent_call()
+        return found
+
+    def _compute_is_silent_call(self) -> bool:
         """A call in which the customer said nothing (SCRIPT-13)."""
         return self.conversation.channel == "phone" and not any(
             self.seg_norm[i] for i in self._turns["customer"]
         )
 
+    def delay_in(self, segment: int) -> Delay | None:
+        """The delay promised in a segment ("24小时内"), if any (read by two checks)."""
+        cache = self._delays
+        if segment not in cache:
+            cache[segment] = find_delay(self.seg_norm[segment])
+        return cache[segment]
+
     # ------------------------------------------------------------------ times
 
-    @cached_property
+    @property
     def timing(self) -> Timing:
+        found = self._cache_timing
+        if found is None:
+            found = self._cache_timing = self._compute_timing()
+        return found
+
+    def _compute_timing(self) -> Timing:
         """What the timing checks and the metrics read, gathered in one pass over the turns."""
         agent_chars = customer_chars = timed_chars = talk_ms = 0
         end_of_talk = 0
@@ -184,8 +223,14 @@ class Context:
             return started + timedelta(milliseconds=seg.start_ms)
         return started
 
-    @cached_property
+    @property
     def moment(self) -> Moment:
+        found = self._cache_moment
+        if found is None:
+            found = self._cache_moment = self._compute_moment()
+        return found
+
+    def _compute_moment(self) -> Moment:
         from kefu.domain.inspection.moments import moment_of
 
         found = moment_of(

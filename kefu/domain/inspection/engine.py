@@ -13,7 +13,7 @@ from kefu.domain.conversation import Conversation, Segment
 from kefu.domain.inspection.builtins import agent_speech_rate, hold_ms, silences
 from kefu.domain.inspection.conditions import WHOLE, Hit
 from kefu.domain.inspection.context import Context
-from kefu.domain.inspection.extract import due_time, find_delay
+from kefu.domain.inspection.extract import due_time
 from kefu.domain.inspection.moments import (
     farewell_for,
     moment_of,
@@ -180,14 +180,17 @@ def rescore(rulebook: CompiledRulebook, standing: Iterable[tuple[str, str]]) -> 
 
 def _commitments(ctx: Context) -> list[Commitment]:
     found: list[Commitment] = []
-    agent = set(ctx.turns_of("agent"))
+    hits = ctx.pattern_hits
+    if ctx.rulebook.promise_set.isdisjoint(hits):
+        return found
+    speakers = ctx.speakers
     seen: set[int] = set()
     for pattern in ctx.rulebook.promise_patterns:
-        for seg, start, end in ctx.pattern_hits.get(pattern, ()):
-            if seg not in agent or seg in seen:
+        for seg, start, end in hits.get(pattern, ()):
+            if speakers[seg] != "agent" or seg in seen:
                 continue
             norm = ctx.seg_norm[seg]
-            delay = find_delay(norm)
+            delay = ctx.delay_in(seg)
             if delay is None or delay.soon:
                 continue
             seen.add(seg)

@@ -61,7 +61,7 @@ def has_long_number(codes: npt.NDArray[np.uint32], min_digits: int) -> bool:
     """
     if len(codes) < min_digits:
         return False
-    digits = np.take(_DIGIT_TABLE, codes, mode="clip")  # one byte per character, 1 for a digit
+    digits = _DIGIT_TABLE.take(codes, mode="clip")  # one byte per character, 1 for a digit
     return digits.tobytes().find(b"\x01" * min_digits) >= 0
 
 

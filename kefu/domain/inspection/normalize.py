@@ -16,6 +16,7 @@ not needed for matching service phrases.
 
 from __future__ import annotations
 
+import codecs
 import unicodedata
 from functools import lru_cache
 
@@ -90,7 +91,8 @@ def _codes(text: str) -> npt.NDArray[np.uint32]:
 
 
 def _text(codes: npt.NDArray[np.uint32]) -> str:
-    return codes.tobytes().decode(_CODEC, "surrogatepass")
+    # The codec function itself: `bytes.decode` goes through a Python-level wrapper for UTF-32.
+    return codecs.utf_32_le_decode(codes.tobytes(), "surrogatepass")[0]
 
 
 class Normalised:
@@ -114,39 +116,46 @@ class Normalised:
         """Maps [start, end) in `text` to [start, end) in `original` (end > start)."""
         positions = self._positions
         if positions is None:  # most texts never need it: only findings map back
-            positions = self._positions = np.flatnonzero(self._kept)
+            positions = self._positions = self._kept.nonzero()[0]
         return int(positions[start]), int(positions[end - 1]) + 1
 
     def is_whole_clause(self, start: int, end: int) -> bool:
         """Whether [start, end) of `text` is a whole clause of the original (punctuation around)."""
-        o_start, o_end = self.to_original(start, end)
-        return _clause_edge(self.original, o_start - 1, -1) and _clause_edge(
-            self.original, o_end, 1
-        )
+        positions = self._positions
+        if positions is None:
+            positions = self._positions = self._kept.nonzero()[0]
+        marks, blanks = _clause_chars()
+        original = self.original
+        at = int(positions[start]) - 1
+        while at >= 0 and original[at] in blanks:
+            at -= 1
+        if at >= 0 and original[at] not in marks:
+            return False
+        at = int(positions[end - 1]) + 1
+        while at < len(original) and original[at] in blanks:
+            at += 1
+        return at >= len(original) or original[at] in marks
 
 
-def _clause_edge(original: str, at: int, step: int) -> bool:
-    """Whether the first character from `at` on (in direction `step`) that is not a space or a
-    tab ends a clause, or there is none."""
-    table = _fold_table()
-    while 0 <= at < len(original):
-        ch = table.get(ord(original[at]), original[at])
-        if ch not in " \t":
-            return ch in CLAUSE_MARKS
-        at += step
-    return True
+@lru_cache(maxsize=1)
+def _clause_chars() -> tuple[frozenset[str], frozenset[str]]:
+    """(characters that end a clause, spaces and tabs), as written: before folding."""
+    folded = _fold_table()
+    marks = set(CLAUSE_MARKS) | {chr(c) for c, ch in folded.items() if ch in CLAUSE_MARKS}
+    blanks = {" ", "\t"} | {chr(c) for c, ch in folded.items() if ch in (" ", "\t")}
+    return frozenset(marks), frozenset(blanks)
 
 
 def fold(text: str) -> str:
     """Full-width to half-width, traditional to simplified, lower case; positions unchanged."""
     if not text:
         return text
-    return _text(_code_tables()[0][_codes(text)])
+    return _text(_code_tables()[0].take(_codes(text)))
 
 
 def normalise(text: str) -> Normalised:
     """The text folded and without spaces and punctuation, with each kept character's position."""
-    codes = np.take(_code_tables()[1], _codes(text))
+    codes = _code_tables()[1].take(_codes(text))
     kept = codes != _DROPPED
     return Normalised(text, codes[kept], kept)
 

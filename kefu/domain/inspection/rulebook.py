@@ -122,6 +122,7 @@ class CompiledRulebook:
         self._by_id = {rule.id: rule for rule in self.rules}
         self._applicable: dict[tuple[str, str, str, str], tuple[Rule, ...]] = {}
         self.moment_cache: MomentCache = {}
+        self.promise_set = frozenset(self.promise_patterns)
 
     def rules_for(
         self, channel: str, line: str, direction: str, customer_class: str
@@ -221,7 +222,9 @@ def rulebook_from_data(
         return None
     patterns = tuple(registry.patterns)
     automaton = ahocorasick_rs.AhoCorasick(
-        list(patterns) or ["\x01"], matchkind=ahocorasick_rs.MatchKind.Standard
+        list(patterns) or ["\x01"],
+        matchkind=ahocorasick_rs.MatchKind.Standard,
+        implementation=ahocorasick_rs.Implementation.DFA,
     )
     return CompiledRulebook(
         name=name,
