@@ -150,6 +150,10 @@ class Inspection(models.Model):
     original_score = models.FloatField(_("初检得分"))
     original_verdict = models.CharField(_("初检结论"), max_length=8, choices=Verdict.choices)
     report = models.JSONField(_("质检报告"))
+    # The pass mark and, per rule found, its deduction and cap when inspected (ScoringTerms), so a
+    # later review rescores by the rules the conversation was inspected with. Empty: inspected
+    # before these were kept; the current rulebook is used.
+    scoring = models.JSONField(_("评分规则"), default=dict, blank=True)
     inspected_at = models.DateTimeField(_("质检时间"), db_index=True)
     inspected_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

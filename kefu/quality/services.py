@@ -383,7 +383,7 @@ def conversation_inspect(*, conversation: Conversation, by: User | None = None) 
     new inspection, so re-inspecting never silently undoes an inspector's review. Promises become
     callbacks of the linked work order, once.
     """
-    from kefu.domain.inspection import inspect
+    from kefu.domain.inspection import inspect, scoring_terms
 
     if by is not None:
         require(by, IMPORTERS, _("质检对话"))
@@ -411,6 +411,7 @@ def conversation_inspect(*, conversation: Conversation, by: User | None = None) 
         original_score=report.score,
         original_verdict=report.verdict,
         report=report.to_json(),
+        scoring=scoring_terms(rulebook, {f.rule for f in report.findings}).to_json(),
         inspected_at=now,
         inspected_by=by if by is not None and by.pk else None,
     )
@@ -490,14 +491,19 @@ def _conversation_sync(conv: Conversation, inspection: Inspection) -> None:
 
 def _rescore(inspection: Inspection) -> None:
     """Score and verdict from the findings still standing (overturned ones leave the score)."""
-    from kefu.domain.inspection import rescore
+    from kefu.domain.inspection import ScoringTerms, rescore, scoring_terms
 
     findings = list(Finding.objects.filter(inspection=inspection))
     if not any(f.status == Finding.Status.OVERTURNED for f in findings):
         score, verdict = inspection.original_score, inspection.original_verdict
     else:
         standing = [(f.rule, f.severity) for f in findings if f.standing]
-        score, verdict = rescore(rulebook_get(), standing)
+        terms = (
+            ScoringTerms.from_json(inspection.scoring)
+            if inspection.scoring
+            else scoring_terms(rulebook_get())
+        )
+        score, verdict = rescore(terms, standing)
     inspection.score = float(score)
     inspection.verdict = verdict
     inspection.save(update_fields=["score", "verdict"])

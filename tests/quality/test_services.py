@@ -396,6 +396,50 @@ def test_a_rulebook_file_from_settings_is_used(
         services.rulebook_invalidate()
 
 
+def test_overturning_rescores_by_the_rules_the_conversation_was_inspected_with(
+    settings, tmp_path, ivan: User, alice: User, import_as
+):
+    from kefu.domain.inspection import DEFAULT_RULEBOOK
+
+    conv = _imported(ivan, import_as, agent_text="不行就是不行,还有问题吗?")
+    findings = {f.rule: f for f in Finding.objects.filter(inspection=conv.latest_inspection)}
+    assert findings["closing.wrong_check"].deduction == 5
+    assert conv.latest_inspection.scoring["rules"]["closing.wrong_check"] == [5, 5]
+    # The site then makes the wrong closing question cost 10 points ...
+    text = DEFAULT_RULEBOOK.read_text(encoding="utf-8")
+    old = "deduction: 5\n    draft: true\n    flag: {phrases: [还有问题吗]}"
+    assert old in text
+    site = tmp_path / "site.yaml"
+    site.write_text(text.replace(old, old.replace("5", "10", 1)), encoding="utf-8")
+    settings.KEFU_RULEBOOK = str(site)
+    services.rulebook_invalidate()
+    try:
+        assert services.rulebook_get().rule("closing.wrong_check").deduction == 10
+        arrogance = next(f for rule, f in findings.items() if rule.startswith("forbidden."))
+        services.finding_review(by=ivan, finding=arrogance, decision="overturn", reason="可接受")
+        conv.refresh_from_db()
+        # ... but this conversation was inspected when it cost 5.
+        assert (conv.score, conv.verdict) == (95, "pass")
+    finally:
+        settings.KEFU_RULEBOOK = None
+        services.rulebook_invalidate()
+
+
+def test_inspections_from_before_scoring_was_kept_rescore_by_the_current_rulebook(
+    ivan: User, alice: User, import_as
+):
+    conv = _imported(ivan, import_as, agent_text="不行就是不行,还有问题吗?")
+    Inspection.objects.filter(pk=conv.latest_inspection.pk).update(scoring={})
+    arrogance = next(
+        f
+        for f in Finding.objects.filter(inspection=conv.latest_inspection)
+        if f.rule.startswith("forbidden.")
+    )
+    services.finding_review(by=ivan, finding=arrogance, decision="overturn", reason="可接受")
+    conv.refresh_from_db()
+    assert (conv.score, conv.verdict) == (95, "pass")
+
+
 def test_inspection_batches_record_progress(ivan: User, alice: User, import_as):
     import_as(ivan, conversation("x1"), conversation("x2"), inspect_now=False)
     batch = InspectionBatch.objects.get()

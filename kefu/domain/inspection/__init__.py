@@ -10,11 +10,13 @@ Public API (used by the quality app, agent assist and the `kefu inspect` command
 from kefu.domain.inspection.engine import (
     DEFAULT_RULEBOOK,
     Opening,
+    ScoringTerms,
     default_rulebook,
     draft_check,
     expected_opening,
     inspect,
     rescore,
+    scoring_terms,
 )
 from kefu.domain.inspection.problems import RulebookInvalid, RulebookProblem
 from kefu.domain.inspection.report import Commitment, Finding, InspectionReport
@@ -38,6 +40,7 @@ __all__ = [
     "RulebookInvalid",
     "RulebookProblem",
     "Scenario",
+    "ScoringTerms",
     "default_rulebook",
     "draft_check",
     "expected_opening",
@@ -46,4 +49,5 @@ __all__ = [
     "rulebook_check",
     "rulebook_from_path",
     "rulebook_from_yaml",
+    "scoring_terms",
 ]

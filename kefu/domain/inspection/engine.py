@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from kefu.domain.calendar import WorkCalendar
 from kefu.domain.conversation import Conversation, Segment
@@ -153,26 +154,71 @@ def _score(findings: Iterable[Finding], pass_mark: float) -> tuple[float, str]:
     return score, "fail" if failed else "pass"
 
 
-def rescore(rulebook: CompiledRulebook, standing: Iterable[tuple[str, str]]) -> tuple[float, str]:
+@dataclass(frozen=True, slots=True)
+class ScoringTerms:
+    """What scoring needs of a rulebook: the pass mark and, per rule, its deduction and cap.
+
+    Kept with an inspection, so that overturning a finding later rescores it by the rules it was
+    inspected with, not by whatever the rulebook says by then.
+    """
+
+    pass_mark: float
+    rules: Mapping[str, tuple[float, float]]  # rule id -> (deduction, max deduction)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "pass_mark": self.pass_mark,
+            "rules": {rule: [d, cap] for rule, (d, cap) in sorted(self.rules.items())},
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> ScoringTerms:
+        return cls(
+            pass_mark=float(data["pass_mark"]),
+            rules={rule: (float(d), float(cap)) for rule, (d, cap) in data["rules"].items()},
+        )
+
+
+def scoring_terms(
+    rulebook: CompiledRulebook, rule_ids: Iterable[str] | None = None
+) -> ScoringTerms:
+    """The scoring terms of a rulebook, for the given rules (all when None)."""
+    wanted = None if rule_ids is None else set(rule_ids)
+    return ScoringTerms(
+        pass_mark=rulebook.pass_mark,
+        rules={
+            rule.id: (rule.deduction, rule.max_deduction)
+            for rule in rulebook.rules
+            if wanted is None or rule.id in wanted
+        },
+    )
+
+
+def rescore(
+    terms: ScoringTerms | CompiledRulebook, standing: Iterable[tuple[str, str]]
+) -> tuple[float, str]:
     """Score and verdict from the findings still standing after review: (rule id, severity) pairs.
 
-    Per-rule caps apply as in `inspect`; a rule no longer in the rulebook deducts nothing but its
+    Per-rule caps apply as in `inspect`; a rule the terms do not know deducts nothing but its
     severity still counts (a critical finding fails the conversation).
     """
+    if not isinstance(terms, ScoringTerms):
+        terms = scoring_terms(terms)
     spent: dict[str, float] = {}
     total = 0.0
     critical = False
     for rule_id, severity in standing:
         critical = critical or severity == "critical"
-        rule = rulebook.rule(rule_id)
-        if rule is None:
+        known = terms.rules.get(rule_id)
+        if known is None:
             continue
+        rule_deduction, cap = known
         already = spent.get(rule_id, 0.0)
-        deduction = max(0.0, min(rule.deduction, rule.max_deduction - already))
+        deduction = max(0.0, min(rule_deduction, cap - already))
         spent[rule_id] = already + deduction
         total += deduction
     score = max(0.0, 100.0 - total)
-    return score, "fail" if critical or score < rulebook.pass_mark else "pass"
+    return score, "fail" if critical or score < terms.pass_mark else "pass"
 
 
 # --------------------------------------------------------------------------- commitments, metrics

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 
 import pytest
@@ -12,11 +13,13 @@ from hypothesis import strategies as st
 from kefu.domain.conversation import Conversation, Segment
 from kefu.domain.inspection import (
     DEFAULT_RULEBOOK,
+    ScoringTerms,
     default_rulebook,
     draft_check,
     inspect,
     rescore,
     rulebook_from_yaml,
+    scoring_terms,
 )
 from tests.domain.inspection.helpers import (
     GOOD_OPENING,
@@ -161,6 +164,21 @@ def test_per_rule_cap_limits_deductions_and_critical_fails() -> None:
     assert [f.deduction for f in questioning] == [20, 20, 0]  # max_deduction 40
     assert report.score == 60
     assert report.verdict == "fail"
+
+
+def test_rescore_uses_the_scoring_terms_it_is_given() -> None:
+    terms = ScoringTerms(pass_mark=90, rules={"a": (8.0, 10.0), "b": (3.0, 3.0)})
+    assert rescore(terms, [("a", "major")] * 2) == (90, "pass")  # 8 + 2 (capped at 10)
+    assert rescore(terms, [("a", "major")] * 2 + [("b", "minor")]) == (87, "fail")
+    assert rescore(terms, [("c", "critical")]) == (100, "fail")
+
+
+def test_scoring_terms_round_trip_through_json() -> None:
+    rb = default_rulebook()
+    terms = scoring_terms(rb, ["closing.wrong_check", "forbidden.questioning"])
+    assert set(terms.rules) == {"closing.wrong_check", "forbidden.questioning"}
+    assert terms.rules["forbidden.questioning"] == (20, 40)
+    assert ScoringTerms.from_json(json.loads(json.dumps(terms.to_json()))) == terms
 
 
 def test_rescore_drops_overturned_findings_and_reapplies_caps() -> None:
