@@ -228,6 +228,13 @@ def agent_speech_rate(ctx: Context, min_talk_ms: float = 0) -> float | None:
     return timing.agent_timed_chars / (talk / 60000)
 
 
+def longest_silence_ms(ctx: Context) -> int:
+    """The longest gap between turns not covered by a hold or a mute (0 when there is none)."""
+    if not ctx.conversation.events or not _covered_spans(ctx):
+        return ctx.timing.longest_gap_ms
+    return max([end - start for _, start, end in silences(ctx)], default=0)
+
+
 def silences(ctx: Context) -> list[tuple[int, int, int]]:
     """Gaps between consecutive segments not covered by a hold or a mute: (after segment, start, end)."""
     gaps = ctx.timing.gaps
@@ -279,6 +286,8 @@ def long_silence(
     limit = params.number("max_ms", 20000)
 
     def run(ctx: Context) -> list[Hit]:
+        if ctx.timing.longest_gap_ms <= limit:  # holds and mutes only shorten silences
+            return []
         return [(seg, WHOLE, WHOLE) for seg, start, end in silences(ctx) if end - start > limit]
 
     return Builtin("long_silence", run) if params.ok else None

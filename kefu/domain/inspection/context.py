@@ -33,6 +33,7 @@ class Timing(NamedTuple):
     timed: bool  # whether any turn has an end time
     end_of_talk_ms: int
     gaps: list[tuple[int, int, int]]  # (after segment, from, to) between consecutive turns
+    longest_gap_ms: int
 
 
 class Context:
@@ -174,6 +175,7 @@ class Context:
         timed = False
         gaps: list[tuple[int, int, int]] = []
         previous_end: int | None = None
+        longest_gap = 0
         seg_norm = self.seg_norm
         for i, seg in enumerate(self.conversation.segments):
             start, end = seg.start_ms, seg.end_ms
@@ -187,6 +189,8 @@ class Context:
                 customer_chars += chars
             if previous_end is not None and start is not None and start > previous_end:
                 gaps.append((i - 1, previous_end, start))
+                if start - previous_end > longest_gap:
+                    longest_gap = start - previous_end
             if end is not None:
                 timed = True
                 if end > end_of_talk:
@@ -200,6 +204,7 @@ class Context:
             timed=timed,
             end_of_talk_ms=end_of_talk,
             gaps=gaps,
+            longest_gap_ms=longest_gap,
         )
 
     def start_ms(self, segment: int) -> int | None:

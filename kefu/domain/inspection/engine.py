@@ -11,7 +11,7 @@ from typing import Any
 
 from kefu.domain.calendar import WorkCalendar
 from kefu.domain.conversation import Conversation, Segment
-from kefu.domain.inspection.builtins import agent_speech_rate, hold_ms, silences
+from kefu.domain.inspection.builtins import agent_speech_rate, hold_ms, longest_silence_ms
 from kefu.domain.inspection.conditions import WHOLE, Hit
 from kefu.domain.inspection.context import Context
 from kefu.domain.inspection.extract import due_time
@@ -274,9 +274,7 @@ def _metrics(ctx: Context) -> dict[str, float | int | None]:
     metrics: dict[str, float | int | None] = {
         "speech_rate_cpm": round(rate, 1) if rate is not None else None,
         "answer_after_ms": (answer.at_ms - ring.at_ms) if ring and answer else None,
-        "longest_silence_ms": max((end - start for _, start, end in silences(ctx)), default=0)
-        if timing.timed
-        else None,
+        "longest_silence_ms": longest_silence_ms(ctx) if timing.timed else None,
         "hold_ms": hold_ms(ctx),
         "agent_chars": agent_chars,
         "customer_chars": customer_chars,

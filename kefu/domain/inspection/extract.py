@@ -48,7 +48,7 @@ def _number_run(min_digits: int) -> re.Pattern[str]:
     return pattern
 
 
-_DIGIT_TABLE = np.zeros(0x10000, dtype=bool)
+_DIGIT_TABLE = np.zeros(0x110000, dtype=bool)  # one entry per code point
 _DIGIT_TABLE[[ord(ch) for ch in "0123456789零〇一二三四五六七八九幺两"]] = True
 
 
@@ -61,7 +61,7 @@ def has_long_number(codes: npt.NDArray[np.uint32], min_digits: int) -> bool:
     """
     if len(codes) < min_digits:
         return False
-    digits = _DIGIT_TABLE.take(codes, mode="clip")  # one byte per character, 1 for a digit
+    digits = _DIGIT_TABLE.take(codes)  # one byte per character, 1 for a digit
     return digits.tobytes().find(b"\x01" * min_digits) >= 0
 
 
