@@ -1,9 +1,11 @@
 """One conversation prepared for evaluation: normalised once, scanned once.
 
-The segments are joined with a separator that no phrase contains, folded and squeezed in one pass
-each, and the whole text goes through the rulebook's single automaton once. Every phrase
-condition then reads its hits from ``pattern_hits``; nothing scans the text again except the few
-regex and similarity operators, which look only at the segments in their scope.
+The segments are joined with a separator that no phrase contains, normalised in one vectorised
+pass (`normalise`), and the whole text goes through the rulebook's single automaton once. Every
+phrase condition then reads its hits from ``pattern_hits``; nothing scans the text again except
+the few regex and similarity operators, which look only at the segments in their scope. What
+several checks need (timing facts, the moment of the call, promised delays, whether the call was
+silent) is worked out once, when first asked for.
 """
 
 from __future__ import annotations
