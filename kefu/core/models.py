@@ -82,7 +82,10 @@ class Notification(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
     )
     level = models.CharField(_("级别"), max_length=16, choices=Level.choices, default=Level.INFO)
-    message = models.CharField(_("内容"), max_length=500)
+    message = models.CharField(_("内容"), max_length=500)  # as written, in the default language
+    # The source text and parameters (kefu.core.messages.Message), so the reader sees the
+    # notification in the language of the interface; empty for plain text.
+    template = models.JSONField(_("消息模板"), default=dict, blank=True)
     link = models.CharField(_("链接"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
     read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
@@ -95,6 +98,18 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.message
+
+    @property
+    def text(self) -> str:
+        """The notification in the active language."""
+        if not self.template:
+            return self.message
+        from kefu.core.messages import Message
+
+        try:
+            return Message.from_json(self.template).render()[:500]
+        except (KeyError, TypeError, ValueError):
+            return self.message
 
 
 class AppendOnly(models.Model):

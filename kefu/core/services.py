@@ -9,7 +9,9 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, models, transaction
 from django.db.models import F
+from django.utils import translation
 
+from .messages import Message
 from .models import AuditEntry, DailySequence, Notification
 
 
@@ -53,18 +55,29 @@ def sequence_next(*, prefix: str, day: date) -> int:
 def notify(
     *,
     users: list[Any],
-    message: str,
+    message: str | Message,
     level: str = Notification.Level.INFO,
     link: str = "",
     email: bool = True,
 ) -> None:
-    """In-app notification for each user, plus an email where the user has an address."""
+    """In-app notification for each user, plus an email where the user has an address.
+
+    A `Message` is stored with its source text and shown in each reader's language; the stored
+    text and the email are in the site's default language.
+    """
+    template: dict[str, Any] = {}
+    if isinstance(message, Message):
+        template = message.to_json()
+        with translation.override(settings.LANGUAGE_CODE):
+            message = message.render()
     seen: set[int] = set()
     for user in users:
         if user is None or user.pk in seen:
             continue
         seen.add(user.pk)
-        Notification.objects.create(user=user, level=level, message=message[:500], link=link)
+        Notification.objects.create(
+            user=user, level=level, message=message[:500], template=template, link=link
+        )
         if email and user.email:
             recipient = user.email
             transaction.on_commit(

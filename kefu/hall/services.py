@@ -22,9 +22,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
+from django.utils.translation import gettext_noop, pgettext
 
 from kefu.accounts.models import User
+from kefu.core.messages import Message
 from kefu.core.services import sequence_next
 from kefu.domain.queueing import WaitingNumber, next_vip_streak, pick_next, rolling_mean
 
@@ -805,8 +806,12 @@ def number_flag(*, number: QueueNumber, by: User, note: str) -> QueueNumber:
     leads = list(User.objects.filter(role__in=HALL_SUPERVISORS, is_active=True))
     notify(
         users=leads,
-        message=_("营业厅 %(hall)s:%(code)s 号客户需要关注 —— %(note)s")
-        % {"hall": n.hall.name, "code": n.code, "note": note[:200]},
+        message=Message.of(
+            gettext_noop("营业厅 %(hall)s:%(code)s 号客户需要关注 —— %(note)s"),
+            hall=n.hall.name,
+            code=n.code,
+            note=note[:200],
+        ),
         level="warning",
         email=False,
     )

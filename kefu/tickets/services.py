@@ -17,9 +17,11 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from kefu.accounts.models import Role, Team, User
 from kefu.accounts.permissions import SUPERVISORS, TICKET_HANDLERS, has_role, require
+from kefu.core.messages import Message
 from kefu.core.services import StaleVersion, notify, sequence_next
 from kefu.customers.models import Customer
 from kefu.customers.services import _validate_phone, normalize_phone
@@ -486,15 +488,18 @@ def _ticket_insert(
             managers.append(ticket.team.lead)  # type: ignore[union-attr]
         notify(
             users=managers,
-            message=_("服务态度投诉 %(no)s:请立即联系客户") % {"no": ticket.number},
+            message=Message.of(
+                gettext_noop("服务态度投诉 %(no)s:请立即联系客户"), no=ticket.number
+            ),
             level="escalation",
             link=ticket.get_absolute_url(),
         )
     if assignee is not None and assignee != by:
         notify(
             users=[assignee],
-            message=_("新工单 %(no)s 已分派给您:%(s)s")
-            % {"no": ticket.number, "s": ticket.subject},
+            message=Message.of(
+                gettext_noop("新工单 %(no)s 已分派给您:%(s)s"), no=ticket.number, s=ticket.subject
+            ),
             link=ticket.get_absolute_url(),
             email=False,
         )
@@ -611,7 +616,7 @@ def ticket_assign(
     if assignee is not None and assignee != by:
         notify(
             users=[assignee],
-            message=_("工单 %(no)s 已分派给您") % {"no": t.number},
+            message=Message.of(gettext_noop("工单 %(no)s 已分派给您"), no=t.number),
             link=t.get_absolute_url(),
             email=False,
         )
@@ -665,7 +670,9 @@ def ticket_transfer(
     recipients = [department.lead] if department.lead_id else []
     notify(
         users=recipients,
-        message=_("工单 %(no)s 转交贵部门协办:%(s)s") % {"no": t.number, "s": t.subject},
+        message=Message.of(
+            gettext_noop("工单 %(no)s 转交贵部门协办:%(s)s"), no=t.number, s=t.subject
+        ),
         link=t.get_absolute_url(),
     )
     _save(t)
@@ -790,7 +797,7 @@ def ticket_escalate(
     )
     notify(
         users=[target],
-        message=_("工单 %(no)s 已升级给您:%(r)s") % {"no": t.number, "r": reason},
+        message=Message.of(gettext_noop("工单 %(no)s 已升级给您:%(r)s"), no=t.number, r=reason),
         level="escalation",
         link=t.get_absolute_url(),
     )
@@ -985,17 +992,18 @@ def callback_escalate_overdue(*, now: datetime | None = None) -> int:
                 continue
             t = cb.ticket
             lead = t.team.lead if t.team_id and t.team.lead_id else None
-            message = _("工单 %(no)s 的回电承诺已逾期(应于 %(due)s 前回电 %(phone)s)") % {
-                "no": t.number,
-                "due": f"{timezone.localtime(cb.due_at):%m-%d %H:%M}",
-                "phone": cb.phone[:3] + "****" + cb.phone[-4:],
-            }
+            message = Message.of(
+                gettext_noop("工单 %(no)s 的回电承诺已逾期(应于 %(due)s 前回电 %(phone)s)"),
+                no=t.number,
+                due=f"{timezone.localtime(cb.due_at):%m-%d %H:%M}",
+                phone=cb.phone[:3] + "****" + cb.phone[-4:],
+            )
             _event(
                 t,
                 by=None,
                 action="callback_overdue",
                 after={"callback": cb.pk, "escalated_to": lead.pk if lead else None},
-                body=message,
+                body=str(message),
             )
             notify(
                 users=[lead, cb.owner],

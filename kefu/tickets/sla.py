@@ -14,8 +14,10 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from kefu.core.calendars import calendar_get
+from kefu.core.messages import Message
 from kefu.domain import sla as engine
 
 from .models import OPEN_STATUSES, SlaAlert, SlaPolicy, Status, Ticket, TicketEvent
@@ -208,21 +210,22 @@ def sla_raise(
             clock_label = SlaAlert.Clock(clock).label
             local_due = timezone.localtime(due_at)
             if level == SlaAlert.Level.BREACH:
-                message = _("工单 %(no)s 的%(clock)s时限已超时(截止 %(due)s)")
+                template = gettext_noop("工单 %(no)s 的%(clock)s时限已超时(截止 %(due)s)")
             else:
-                message = _("工单 %(no)s 的%(clock)s时限即将到期(截止 %(due)s)")
-            message = message % {
-                "no": ticket.number,
-                "clock": clock_label,
-                "due": f"{local_due:%m-%d %H:%M}",
-            }
+                template = gettext_noop("工单 %(no)s 的%(clock)s时限即将到期(截止 %(due)s)")
+            message = Message.of(
+                template,
+                no=ticket.number,
+                clock=Message.of_label(clock_label),
+                due=f"{local_due:%m-%d %H:%M}",
+            )
             TicketEvent.objects.create(
                 ticket=ticket,
                 at=timezone.now(),
                 action=f"sla_{level}",
                 actor_label=_("系统"),
                 after={"clock": clock, "due_at": due_at.isoformat()},
-                body=message,
+                body=str(message),
             )
             recipients = [ticket.assignee]
             if ticket.team_id and ticket.team.lead_id:

@@ -288,6 +288,19 @@ def test_notification_levels_in_english(client: Client, lena: User, ticket: Tick
     assert "Escalation" in html and "Mark all as read" in html
 
 
+def test_notifications_are_shown_in_the_readers_language(
+    client: Client, lena: User, ticket: Ticket
+) -> None:
+    # written in Chinese when the complaint came in, read in English later
+    notice = lena.notifications.get(level="escalation")
+    assert notice.message == f"服务态度投诉 {ticket.number}:请立即联系客户"
+    client.force_login(lena)
+    assert notice.message in client.get("/notifications/").content.decode()
+    html = page(english(client, lena), "/notifications/")
+    assert f"Service attitude complaint {ticket.number}: contact the customer now" in html
+    assert "服务态度投诉" not in html
+
+
 def test_login_page_in_english(client: Client, config: None) -> None:
     client.post("/i18n/setlang/", {"language": "en", "next": "/accounts/login/"})
     html = client.get("/accounts/login/").content.decode()

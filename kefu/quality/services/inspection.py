@@ -9,10 +9,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from kefu.accounts.models import User
 from kefu.accounts.permissions import require
 from kefu.core.calendars import calendar_get
+from kefu.core.messages import Message
 from kefu.core.services import notify
 from kefu.domain.conversation import (
     Conversation as DomainConversation,
@@ -288,17 +290,17 @@ def _callback_create(
 
 def _past_due_notify(conv: Conversation, ticket: Ticket, due_at: datetime, evidence: str) -> None:
     lead = ticket.team.lead if ticket.team_id and ticket.team and ticket.team.lead_id else None
-    message = _(
-        "对话 %(conv)s 中承诺的回电(%(due)s 前)在导入时已逾期,请尽快联系客户(工单 %(no)s):%(text)s"
-    ) % {
-        "conv": conv.external_id,
-        "due": f"{timezone.localtime(due_at):%m-%d %H:%M}",
-        "no": ticket.number,
-        "text": evidence[:60],
-    }
     notify(
         users=[ticket.assignee, conv.agent, lead],
-        message=message,
+        message=Message.of(
+            gettext_noop(
+                "对话 %(conv)s 中承诺的回电(%(due)s 前)在导入时已逾期,请尽快联系客户(工单 %(no)s):%(text)s"
+            ),
+            conv=conv.external_id,
+            due=f"{timezone.localtime(due_at):%m-%d %H:%M}",
+            no=ticket.number,
+            text=evidence[:60],
+        ),
         level="warning",
         link=ticket.get_absolute_url(),
     )

@@ -8,9 +8,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from kefu.accounts.models import Role, User
 from kefu.accounts.permissions import require
+from kefu.core.messages import Message
 from kefu.core.services import notify
 
 from ..models import Appeal, Finding
@@ -126,13 +128,13 @@ def finding_appeal(*, by: User, finding: Finding, reason: str) -> Appeal:
     inspectors = list(User.objects.filter(role=Role.INSPECTOR, is_active=True))
     notify(
         users=inspectors,
-        message=_("%(agent)s 对对话 %(conv)s 的质检问题“%(rule)s”提出申诉:%(reason)s")
-        % {
-            "agent": by,
-            "conv": f.conversation.external_id,
-            "rule": f.title or f.rule,
-            "reason": reason[:80],
-        },
+        message=Message.of(
+            gettext_noop("%(agent)s 对对话 %(conv)s 的质检问题“%(rule)s”提出申诉:%(reason)s"),
+            agent=by,
+            conv=f.conversation.external_id,
+            rule=f.title or f.rule,
+            reason=reason[:80],
+        ),
         link=f.conversation.get_absolute_url() + f"#finding-{f.pk}",
     )
     return appeal
@@ -157,12 +159,12 @@ def _appeal_close(appeal: Appeal, *, by: User, outcome: str, reason: str) -> Non
     )
     notify(
         users=[appeal.by],
-        message=_("您对对话 %(conv)s 的申诉已处理:%(outcome)s。%(reason)s")
-        % {
-            "conv": f.conversation.external_id,
-            "outcome": Appeal.Outcome(outcome).label,
-            "reason": reason[:80],
-        },
+        message=Message.of(
+            gettext_noop("您对对话 %(conv)s 的申诉已处理:%(outcome)s。%(reason)s"),
+            conv=f.conversation.external_id,
+            outcome=Message.of_label(Appeal.Outcome(outcome).label),
+            reason=reason[:80],
+        ),
         link=f.conversation.get_absolute_url() + f"#finding-{f.pk}",
     )
 

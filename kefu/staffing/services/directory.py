@@ -20,9 +20,10 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
+from django.utils.translation import gettext_noop
 
 from kefu.accounts.models import Role, User
+from kefu.core.messages import Message
 from kefu.core.services import audit_record, notify
 
 from ..models import Leave, Post, RosterEvent, Shift, StaffProfile
@@ -195,11 +196,16 @@ def _leave_state(leave: Leave) -> dict[str, Any]:
 
 
 def _describe(leave: Leave) -> str:
-    return _("%(kind)s %(first)s 至 %(last)s") % {
-        "kind": leave.get_kind_display(),
-        "first": leave.first_day.isoformat(),
-        "last": leave.last_day.isoformat(),
-    }
+    return str(_leave_message(leave))
+
+
+def _leave_message(leave: Leave) -> Message:
+    return Message.of(
+        gettext_noop("%(kind)s %(first)s 至 %(last)s"),
+        kind=Message.of_label(leave.get_kind_display()),
+        first=leave.first_day.isoformat(),
+        last=leave.last_day.isoformat(),
+    )
 
 
 def _leave_errors(
@@ -298,7 +304,7 @@ def _tell_rosters(leave: Leave, by: User) -> None:
         )
 
 
-def _notify_staff(leave: Leave, message: str) -> None:
+def _notify_staff(leave: Leave, message: Message) -> None:
     notify(users=[leave.staff.user], message=message, link=reverse("staffing:leave_list"))
 
 
@@ -371,7 +377,10 @@ def leave_record(
     _tell_rosters(leave, by)
     if staff.user_id != by.pk:
         _notify_staff(
-            leave, _("%(who)s 为您登记了%(leave)s") % {"who": by, "leave": _describe(leave)}
+            leave,
+            Message.of(
+                gettext_noop("%(who)s 为您登记了%(leave)s"), who=by, leave=_leave_message(leave)
+            ),
         )
     return leave
 
@@ -432,11 +441,15 @@ def leave_decide(*, by: User, leave: Leave, approve: bool, note: str = "") -> Le
     )
     if approve:
         _tell_rosters(leave, by)
-    sep = pgettext("sentence separator", ";")
-    message = (
-        _("您的请假申请(%(leave)s)已批准") if approve else _("您的请假申请(%(leave)s)未获批准")
-    ) % {"leave": _describe(leave)}
-    _notify_staff(leave, message + (sep + note if note else ""))
+    decision = Message.of(
+        gettext_noop("您的请假申请(%(leave)s)已批准")
+        if approve
+        else gettext_noop("您的请假申请(%(leave)s)未获批准"),
+        leave=_leave_message(leave),
+    )
+    if note:
+        decision = Message.of(gettext_noop("%(decision)s;%(note)s"), decision=decision, note=note)
+    _notify_staff(leave, decision)
     return leave
 
 
@@ -473,6 +486,11 @@ def leave_cancel(*, by: User, leave: Leave, note: str = "") -> Leave:
     )
     if leave.staff.user_id != by.pk:
         _notify_staff(
-            leave, _("%(who)s 撤销了您的请假:%(leave)s") % {"who": by, "leave": _describe(leave)}
+            leave,
+            Message.of(
+                gettext_noop("%(who)s 撤销了您的请假:%(leave)s"),
+                who=by,
+                leave=_leave_message(leave),
+            ),
         )
     return leave

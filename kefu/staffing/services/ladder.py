@@ -15,8 +15,10 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from kefu.accounts.models import User
+from kefu.core.messages import Message
 from kefu.core.models import Notification
 from kefu.core.services import audit_record, notify
 from kefu.domain import ladder as dl
@@ -76,20 +78,22 @@ def ladder_notify(*, report: ComplaintReport) -> None:
     standing = standing_of(by=person, person=person, year=year)
     name = standing.name
     if report.verified_at is None:
-        text = _("%(name)s 的投诉 %(no)s 已撤销核实;%(y)s年累计 %(n)s 次") % {
-            "name": name,
-            "no": report.ticket.number,
-            "y": year,
-            "n": standing.count,
-        }
+        text = Message.of(
+            gettext_noop("%(name)s 的投诉 %(no)s 已撤销核实;%(y)s年累计 %(n)s 次"),
+            name=name,
+            no=report.ticket.number,
+            y=year,
+            n=standing.count,
+        )
     else:
-        text = _("%(name)s 的投诉 %(no)s 已核实为员工责任:%(y)s年第 %(n)s 次,%(step)s") % {
-            "name": name,
-            "no": report.ticket.number,
-            "y": year,
-            "n": standing.count,
-            "step": standing.step.label if standing.step else _("未达处理阶梯"),
-        }
+        text = Message.of(
+            gettext_noop("%(name)s 的投诉 %(no)s 已核实为员工责任:%(y)s年第 %(n)s 次,%(step)s"),
+            name=name,
+            no=report.ticket.number,
+            y=year,
+            n=standing.count,
+            step=standing.step.label if standing.step else Message(gettext_noop("未达处理阶梯")),
+        )
     level = Notification.Level.BREACH if standing.termination else Notification.Level.WARNING
     managers = list(
         User.objects.filter(Q(role__in=LADDER_VIEWERS) | Q(is_superuser=True), is_active=True)

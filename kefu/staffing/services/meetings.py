@@ -17,8 +17,10 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from kefu.accounts.models import User
+from kefu.core.messages import Message
 from kefu.core.services import audit_record, notify
 
 from ..models import ActionItem, Meeting, Post
@@ -102,8 +104,12 @@ def _state(m: Meeting) -> dict[str, Any]:
 def _notify_owner(item: ActionItem) -> None:
     notify(
         users=[item.owner],
-        message=_("例会待办:%(text)s(期限 %(due)s,来自「%(title)s」)")
-        % {"text": item.text, "due": item.due_on.isoformat(), "title": item.meeting.title},
+        message=Message.of(
+            gettext_noop("例会待办:%(text)s(期限 %(due)s,来自「%(title)s」)"),
+            text=item.text,
+            due=item.due_on.isoformat(),
+            title=item.meeting.title,
+        ),
         link=reverse("staffing:my_actions"),
     )
 

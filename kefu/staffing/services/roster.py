@@ -17,8 +17,10 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from kefu.accounts.models import User
+from kefu.core.messages import Message
 from kefu.core.services import notify
 from kefu.domain import roster as dr
 from kefu.domain.roster_intervals import solve_intervals
@@ -258,7 +260,7 @@ def roster_generate(
         warnings=roster.warnings,
     )
     if roster.status == Roster.Status.PUBLISHED and changed_people:
-        _notify_changed(roster, changed_people, _("%(month)s 排班已调整,请查看您的班次"))
+        _notify_changed(roster, changed_people, gettext_noop("%(month)s 排班已调整,请查看您的班次"))
     return roster
 
 
@@ -270,7 +272,7 @@ def _notify_changed(roster: Roster, staff_ids: set[int], template: str) -> None:
     users = [p.user for p in StaffProfile.objects.filter(pk__in=staff_ids).select_related("user")]
     notify(
         users=users,
-        message=template % {"month": f"{roster.unit.name} {roster.month:%Y-%m}"},
+        message=Message.of(template, month=f"{roster.unit.name} {roster.month:%Y-%m}"),
         link=reverse("staffing:my_shifts"),
         email=False,
     )
@@ -305,7 +307,7 @@ def roster_publish(*, by: User, roster: Roster) -> Roster:
     _notify_changed(
         roster,
         set(roster.shifts.values_list("staff_id", flat=True)),
-        _("%(month)s 排班表已发布,请查看您的班次"),
+        gettext_noop("%(month)s 排班表已发布,请查看您的班次"),
     )
     return roster
 
@@ -373,7 +375,9 @@ def shift_swap(*, by: User, first: Shift, second: Shift, note: str = "") -> list
         note=note,
     )
     if roster.status == Roster.Status.PUBLISHED:
-        _notify_changed(roster, {a_staff.pk, b_staff.pk}, _("%(month)s 排班有调班,请查看您的班次"))
+        _notify_changed(
+            roster, {a_staff.pk, b_staff.pk}, gettext_noop("%(month)s 排班有调班,请查看您的班次")
+        )
     return warnings
 
 
@@ -400,7 +404,9 @@ def shift_reassign(*, by: User, shift: Shift, staff: StaffProfile, note: str = "
         note=note,
     )
     if roster.status == Roster.Status.PUBLISHED:
-        _notify_changed(roster, {previous.pk, staff.pk}, _("%(month)s 排班有改派,请查看您的班次"))
+        _notify_changed(
+            roster, {previous.pk, staff.pk}, gettext_noop("%(month)s 排班有改派,请查看您的班次")
+        )
     return warnings
 
 

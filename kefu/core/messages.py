@@ -1,0 +1,80 @@
+"""Messages stored now and shown later, in the language of whoever reads them.
+
+A notification is written when something happens (often by a background job, in the default
+language) but read later by someone who may use the English interface. So a `Message` keeps the
+source text (the msgid: mark it with ``gettext_noop`` so ``makemessages`` finds it) and its
+parameters, and is translated when shown. Parameters are plain values or nested messages (a
+translated label inside a sentence); data such as names, numbers and subjects stay as written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.utils import translation
+from django.utils.translation import gettext
+
+
+@dataclass(frozen=True)
+class Message:
+    template: str  # the source text (Chinese), as in the translation catalogue
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return self.render()
+
+    def render(self) -> str:
+        """The message in the active language (the source text where no translation exists)."""
+        text = gettext(self.template)
+        if not self.params:
+            return text
+        values = {
+            key: value.render() if isinstance(value, Message) else value
+            for key, value in self.params.items()
+        }
+        try:
+            return text % values
+        except (KeyError, TypeError, ValueError):  # a translation that lost a placeholder
+            return self.template % values
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "template": self.template,
+            "params": {
+                key: value.to_json() if isinstance(value, Message) else value
+                for key, value in self.params.items()
+            },
+        }
+
+    @classmethod
+    def of(cls, template: str, **params: Any) -> Message:
+        """A message with its parameters; anything that is not a number or a message is kept as
+        its text (a user, a hall, a label already rendered)."""
+        return cls(
+            template,
+            {
+                key: value if isinstance(value, Message | int | float) else str(value)
+                for key, value in params.items()
+            },
+        )
+
+    @classmethod
+    def of_label(cls, text: Any) -> Message:
+        """A translatable label (a choice's label, a lazily translated word) as a message, to
+        nest in another so it is translated with the rest. Source texts are in the default
+        language; a label translated with a context (pgettext) cannot be nested this way."""
+        with translation.override(settings.LANGUAGE_CODE):
+            return cls(str(text))
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Message:
+        return cls(
+            template=str(data["template"]),
+            params={
+                key: cls.from_json(value) if isinstance(value, Mapping) else value
+                for key, value in (data.get("params") or {}).items()
+            },
+        )
