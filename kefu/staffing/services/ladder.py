@@ -76,22 +76,15 @@ def ladder_notify(*, report: ComplaintReport) -> None:
     at = report.verified_at or timezone.now()
     year = timezone.localtime(at).year
     standing = standing_of(by=person, person=person, year=year)
-    name = standing.name
+    facts = {"name": standing.name, "no": report.ticket.number, "y": year, "n": standing.count}
     if report.verified_at is None:
         text = Message.of(
-            gettext_noop("%(name)s 的投诉 %(no)s 已撤销核实;%(y)s年累计 %(n)s 次"),
-            name=name,
-            no=report.ticket.number,
-            y=year,
-            n=standing.count,
+            gettext_noop("%(name)s 的投诉 %(no)s 已撤销核实;%(y)s年累计 %(n)s 次"), **facts
         )
     else:
         text = Message.of(
             gettext_noop("%(name)s 的投诉 %(no)s 已核实为员工责任:%(y)s年第 %(n)s 次,%(step)s"),
-            name=name,
-            no=report.ticket.number,
-            y=year,
-            n=standing.count,
+            **facts,
             step=standing.step.label if standing.step else Message(gettext_noop("未达处理阶梯")),
         )
     level = Notification.Level.BREACH if standing.termination else Notification.Level.WARNING
