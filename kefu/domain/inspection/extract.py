@@ -11,7 +11,9 @@ import numpy.typing as npt
 
 from kefu.domain.calendar import WorkCalendar
 
-_CN_DIGITS = str.maketrans("零〇一二三四五六七八九幺两", "0012345678912")
+# Chinese numerals said digit by digit ("幺三八…"), and the digits they stand for.
+_SPOKEN_DIGITS = "零〇一二三四五六七八九幺两"
+_CN_DIGITS = str.maketrans(_SPOKEN_DIGITS, "0012345678912")
 _CN_VALUES = {
     "零": 0,
     "〇": 0,
@@ -42,14 +44,12 @@ _NUMBER_RUNS: dict[int, re.Pattern[str]] = {}
 def _number_run(min_digits: int) -> re.Pattern[str]:
     pattern = _NUMBER_RUNS.get(min_digits)
     if pattern is None:
-        pattern = _NUMBER_RUNS[min_digits] = re.compile(
-            rf"[0-9零〇一二三四五六七八九幺两]{{{min_digits},}}"
-        )
+        pattern = _NUMBER_RUNS[min_digits] = re.compile(rf"[0-9{_SPOKEN_DIGITS}]{{{min_digits},}}")
     return pattern
 
 
 _DIGIT_TABLE = np.zeros(0x110000, dtype=bool)  # one entry per code point
-_DIGIT_TABLE[[ord(ch) for ch in "0123456789零〇一二三四五六七八九幺两"]] = True
+_DIGIT_TABLE[[ord(ch) for ch in "0123456789" + _SPOKEN_DIGITS]] = True
 
 
 def has_long_number(codes: npt.NDArray[np.uint32], min_digits: int) -> bool:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -38,8 +36,9 @@ def _lock_finding(finding: Finding) -> Finding:
     )
 
 
-def _apply_decision(f: Finding, *, by: User, status: str, reason: str) -> dict[str, Any]:
-    """Sets the finding's status, recomputes its inspection and conversation; returns before."""
+def _apply_decision(f: Finding, *, by: User, status: str, reason: str) -> None:
+    """Sets the finding's status, recomputes its inspection and conversation and records the
+    decision on the conversation's timeline."""
     inspection = f.inspection
     before = {"status": f.status, "score": inspection.score, "verdict": inspection.verdict}
     f.status = status
@@ -50,7 +49,15 @@ def _apply_decision(f: Finding, *, by: User, status: str, reason: str) -> dict[s
     _rescore(inspection)
     if inspection.is_latest:
         _conversation_sync(f.conversation, inspection)
-    return before
+    _event(
+        f.conversation,
+        by=by,
+        action=f"finding_{status}",
+        finding=f,
+        before=before,
+        after={"status": status, "score": inspection.score, "verdict": inspection.verdict},
+        reason=reason,
+    )
 
 
 @transaction.atomic
@@ -75,17 +82,7 @@ def finding_review(*, by: User, finding: Finding, decision: str, reason: str = "
         )
     if f.status == Finding.Status.OVERTURNED and not reason:
         raise ValidationError({"reason": [_("恢复已撤销的问题须填写理由")]})
-    before = _apply_decision(f, by=by, status=status, reason=reason)
-    inspection = f.inspection
-    _event(
-        f.conversation,
-        by=by,
-        action=f"finding_{status}",
-        finding=f,
-        before=before,
-        after={"status": status, "score": inspection.score, "verdict": inspection.verdict},
-        reason=reason,
-    )
+    _apply_decision(f, by=by, status=status, reason=reason)
     appeal = Appeal.objects.select_for_update().filter(finding=f, decided_at__isnull=True).first()
     if appeal is not None:
         _appeal_close(
@@ -194,19 +191,6 @@ def appeal_decide(*, by: User, appeal: Appeal, outcome: str, reason: str) -> App
         Finding.Status.CONFIRMED if outcome == Appeal.Outcome.UPHELD else Finding.Status.OVERTURNED
     )
     if f.status != status:
-        before = _apply_decision(f, by=by, status=status, reason=reason)
-        _event(
-            f.conversation,
-            by=by,
-            action=f"finding_{status}",
-            finding=f,
-            before=before,
-            after={
-                "status": status,
-                "score": f.inspection.score,
-                "verdict": f.inspection.verdict,
-            },
-            reason=reason,
-        )
+        _apply_decision(f, by=by, status=status, reason=reason)
     _appeal_close(a, by=by, outcome=outcome, reason=reason)
     return a

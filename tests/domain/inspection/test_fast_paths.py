@@ -7,6 +7,7 @@ a vectorised pre-check, and whole-clause checks read the original text without f
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -52,8 +53,8 @@ def _corpus() -> list[Conversation]:
         (Phrases(any_of=(1, 2)), {1, 2}),
         (Phrases(all_of=(3, 4)), {3, 4}),
         (Not(Phrases(any_of=(1,))), None),
-        (Regex(pattern=__import__("re").compile("x")), None),
-        (Regex(pattern=__import__("re").compile("x"), gate=(5,)), {5}),
+        (Regex(pattern=re.compile("x")), None),
+        (Regex(pattern=re.compile("x"), gate=(5,)), {5}),
         (AllOf((Not(Phrases(any_of=(1,))), Phrases(any_of=(2, 3)), Phrases(any_of=(4,)))), {4}),
         (AllOf((Not(Phrases(any_of=(1,))),)), None),
         (AnyOf((Phrases(any_of=(1,)), Phrases(any_of=(2,)))), {1, 2}),
