@@ -41,10 +41,14 @@ pg-stop:
 run: venv
 	$(BIN)/kefu demo $(DEMO_ARGS)
 
+# The suite runs the mypyc-compiled inspection engine (as `make run` does, built by setup-venv),
+# and the inspection tests once more as pure Python, the same source uncompiled.
 test: venv-dev chromium
-	$(BIN)/ruff check $(SRC)
-	$(MAKE) --no-print-directory test-sqlite
-	$(MAKE) --no-print-directory test-postgres
+	$(BIN)/ruff check $(SRC) scripts
+	$(BIN)/python scripts/build-compiled.py --require
+	KEFU_REQUIRE_COMPILED=1 $(MAKE) --no-print-directory test-sqlite
+	KEFU_REQUIRE_COMPILED=1 $(MAKE) --no-print-directory test-postgres
+	KEFU_PURE_PYTHON=1 env -u DATABASE_URL $(BIN)/pytest -q $(XDIST) tests/domain/inspection
 
 # The whole suite, browser tests included, on SQLite (the default database).
 test-sqlite: venv-dev
@@ -66,8 +70,11 @@ format: venv-dev
 
 bench: venv
 	$(BIN)/python -m bench.deadlines
+	$(BIN)/python -m bench.inspection
+	KEFU_PURE_PYTHON=1 $(BIN)/python -m bench.inspection
 
-# requirements.lock = pip freeze of a dev venv, minus kefu itself. $(1) = venv dir.
+# requirements.lock = pip freeze of a dev venv (setuptools included: mypyc builds with it), minus
+# kefu itself and pip. $(1) = venv dir.
 write_lock = { printf '%s\n' \
     '\# requirements.lock -- pip constraints pinning every third-party package of the' \
     '\# kefu virtualenv (runtime + [dev] extra). Used as `pip install -c requirements.lock -e .[dev]`' \
@@ -76,7 +83,7 @@ write_lock = { printf '%s\n' \
     '\#     make lock' \
     '\#' \
     '\# (installs the dev venv, then `.venv/bin/pip freeze --exclude-editable`, minus kefu itself).'; \
-  $(1)/bin/pip freeze --exclude-editable | grep -viE '^(kefu([=@ ]|$$)|\#)'; \
+  $(1)/bin/pip freeze --all --exclude-editable | grep -viE '^(kefu([=@ ]|$$)|pip==|\#)'; \
   } > requirements.lock.tmp && mv requirements.lock.tmp requirements.lock && \
   echo "requirements.lock: $$(grep -vc '^\#' requirements.lock) packages pinned"
 

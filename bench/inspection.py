@@ -13,6 +13,10 @@ one core, best of --repeat:
   library's default automaton; and the same scan with the DFA automaton the engine builds (faster
   on texts of this size), so the ratio can be read against either.
 
+The engine runs compiled with mypyc when its build is current (`make run` and `make test` build
+it; see `kefu.domain.inspection.compiled`), else as pure Python; the first line says which.
+`KEFU_PURE_PYTHON=1 python -m bench.inspection` measures the pure-Python engine.
+
 It prints conversations per second, the ratio of inspect to the bare scan, and the peak memory
 (tracemalloc peak during one inspection pass, and the process's maximum resident set size).
 """
@@ -34,7 +38,7 @@ import ahocorasick_rs
 
 from kefu.domain.conversation import CallEvent, Conversation, Segment
 from kefu.domain.holidays import default_calendar
-from kefu.domain.inspection import default_rulebook, inspect
+from kefu.domain.inspection import compiled, default_rulebook, inspect
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -173,6 +177,7 @@ def main(argv: list[str] | None = None) -> int:
     tracemalloc.stop()
     maxrss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
+    print(f"engine: {compiled.status}")
     findings = sum(len(inspect(c, rulebook, calendar=calendar).findings) for c in batch[:1000])
     n = len(batch)
     print(

@@ -5,6 +5,10 @@
 #   scripts/setup-venv.sh          # runtime dependencies only
 #   scripts/setup-venv.sh --dev    # plus the [dev] extra (pytest, ruff, playwright, ...)
 #
+# Both install the [compiled] extra (mypy) and then build the inspection engine's
+# hot modules with mypyc (scripts/build-compiled.py; skipped when current, and
+# the engine runs as pure Python where no C compiler is found).
+#
 # Idempotent: a stamp file in .venv records a hash of pyproject.toml,
 # requirements.lock and the chosen extras; when nothing changed the install is
 # skipped (a dev install also satisfies a plain one).
@@ -49,28 +53,34 @@ inputs_hash() {
 }
 
 want_mode=base; [[ $DEV == 1 ]] && want_mode=dev
+installed=0
 if [[ -z "${KEFU_FORCE_INSTALL:-}" && -f "$STAMP" && -x "$VENV/bin/kefu" ]]; then
     have="$(cat "$STAMP")"
     if [[ "$have" == "$(inputs_hash "$want_mode")" ]] \
         || [[ $want_mode == base && "$have" == "$(inputs_hash dev)" ]]; then
         log "up to date ($VENV)"
-        exit 0
+        installed=1
     fi
 fi
 
-export PIP_DISABLE_PIP_VERSION_CHECK=1
-log "upgrading pip"
-"$VENV/bin/python" -m pip install --quiet --upgrade pip
+if [[ $installed == 0 ]]; then
+    export PIP_DISABLE_PIP_VERSION_CHECK=1
+    log "upgrading pip"
+    "$VENV/bin/python" -m pip install --quiet --upgrade pip
 
-constraints=()
-if [[ -f "$LOCK" ]]; then
-    constraints=(-c "$LOCK")
-else
-    log "warning: $LOCK missing, installing unpinned versions"
+    constraints=()
+    if [[ -f "$LOCK" ]]; then
+        constraints=(-c "$LOCK")
+    else
+        log "warning: $LOCK missing, installing unpinned versions"
+    fi
+    target=".[compiled]"; [[ $DEV == 1 ]] && target=".[dev,compiled]"
+    log "installing -e $target ${constraints[*]:+(pinned by requirements.lock)}"
+    "$VENV/bin/python" -m pip install --quiet "${constraints[@]}" -e "$target"
+
+    inputs_hash "$want_mode" > "$STAMP"
+    log "done ($VENV)"
 fi
-target="."; [[ $DEV == 1 ]] && target=".[dev]"
-log "installing -e $target ${constraints[*]:+(pinned by requirements.lock)}"
-"$VENV/bin/python" -m pip install --quiet "${constraints[@]}" -e "$target"
 
-inputs_hash "$want_mode" > "$STAMP"
-log "done ($VENV)"
+# Best effort here; `make test` requires the build (scripts/build-compiled.py --require).
+"$VENV/bin/python" "$ROOT/scripts/build-compiled.py"

@@ -7,7 +7,12 @@ Public API (used by the quality app, agent assist and the `kefu inspect` command
     report.to_json()                              # kefu.inspection/1 (CONTRACTS.md 2)
 """
 
-from kefu.domain.inspection.engine import (
+from kefu.domain.inspection import compiled
+
+# Before any submodule is imported: the mypyc build of these very sources, when there is one.
+compiled.activate(__path__)
+
+from kefu.domain.inspection.engine import (  # noqa: E402
     DEFAULT_RULEBOOK,
     Opening,
     ScoringTerms,
@@ -18,9 +23,9 @@ from kefu.domain.inspection.engine import (
     rescore,
     scoring_terms,
 )
-from kefu.domain.inspection.problems import RulebookInvalid, RulebookProblem
-from kefu.domain.inspection.report import Commitment, Finding, InspectionReport
-from kefu.domain.inspection.rulebook import (
+from kefu.domain.inspection.problems import RulebookInvalid, RulebookProblem  # noqa: E402
+from kefu.domain.inspection.report import Commitment, Finding, InspectionReport  # noqa: E402
+from kefu.domain.inspection.rulebook import (  # noqa: E402
     CompiledRulebook,
     Rule,
     Scenario,

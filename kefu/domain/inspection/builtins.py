@@ -312,7 +312,7 @@ def hold_without_notice(
             if event.type not in kinds:
                 continue
             before = [
-                i for i in agent if (ctx.start_ms(i) is not None and ctx.start_ms(i) <= event.at_ms)
+                i for i in agent if (start := ctx.start_ms(i)) is not None and start <= event.at_ms
             ]
             if not before or before[-1] not in noticed:
                 hits.append((before[-1] if before else WHOLE, WHOLE, WHOLE))

@@ -213,7 +213,9 @@ class Phrases(Condition):
         speaker = self.speaker
         speakers = ctx.speakers if speaker != "any" else None
         hits: list[Hit] = []
-        for pattern in present if len(present) == 1 else sorted(present, key=self._rank.get):
+        for pattern in (
+            present if len(present) == 1 else sorted(present, key=self._rank.__getitem__)
+        ):
             for hit in found[pattern]:
                 seg = hit[0]
                 if speakers is not None and speakers[seg] != speaker:

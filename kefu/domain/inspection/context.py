@@ -59,8 +59,8 @@ class Context:
         # Where each turn starts in the joined text (one entry more: where the next would).
         starts = [at + i for i, at in enumerate(accumulate(map(len, self.seg_norm), initial=0))]
         self._norm_starts = starts
-        speakers = [s.speaker for s in segments]
-        self.speakers: list[str] = speakers
+        speakers: list[str] = [s.speaker for s in segments]
+        self.speakers = speakers
         agent = [i for i, who in enumerate(speakers) if who == "agent"]
         customer = [i for i, who in enumerate(speakers) if who == "customer"]
         system = (
@@ -90,6 +90,7 @@ class Context:
             else:
                 found.append((seg, start - base, end - base))
         self.pattern_hits = hits
+        self.found: set[int] = set(hits)  # the patterns found at least once
         self.scope_cache: dict[Any, Any] = {}
         self.warnings: list[str] = []
         # Worked out when first needed (functools.cached_property takes a lock on Python 3.11).

@@ -6,12 +6,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
-from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from kefu.domain.calendar import WorkCalendar
-from kefu.domain.conversation import Conversation, Segment
+from kefu.domain.conversation import Channel, Conversation, Segment
 from kefu.domain.inspection.builtins import agent_speech_rate, hold_ms, longest_silence_ms
+from kefu.domain.inspection.compiled import PACKAGE_DIR
 from kefu.domain.inspection.conditions import WHOLE, Hit
 from kefu.domain.inspection.context import Context
 from kefu.domain.inspection.extract import due_time
@@ -22,10 +22,11 @@ from kefu.domain.inspection.moments import (
     opening_for,
     opening_occasion,
 )
-from kefu.domain.inspection.report import Commitment, Finding, InspectionReport
+from kefu.domain.inspection.report import Commitment, Finding, InspectionReport, Verdict
 from kefu.domain.inspection.rulebook import CompiledRulebook, Rule, rulebook_from_path
 
-DEFAULT_RULEBOOK = Path(__file__).resolve().parents[2] / "rulebooks" / "default.yaml"
+# Found from the source package: a compiled engine module lives elsewhere (see compiled.py).
+DEFAULT_RULEBOOK = PACKAGE_DIR.parents[1] / "rulebooks" / "default.yaml"
 EVIDENCE_CHARS = 40
 
 
@@ -51,7 +52,7 @@ def inspect(
     ctx = Context(conversation, rulebook, calendar or _default_calendar())
     findings: list[Finding] = []
     spent: dict[str, float] = {}
-    found = ctx.pattern_hits.keys()
+    found = ctx.found  # a set: `isdisjoint` then walks the smaller side, not the dict's keys
     applicable = rulebook.rules_for(
         conversation.channel,
         conversation.line,
@@ -147,7 +148,7 @@ def _fill(template: str, ctx: Context) -> str:
         return template
 
 
-def _score(findings: Iterable[Finding], pass_mark: float) -> tuple[float, str]:
+def _score(findings: Iterable[Finding], pass_mark: float) -> tuple[float, Verdict]:
     findings = list(findings)
     score = max(0.0, 100.0 - sum(f.deduction for f in findings))
     failed = any(f.severity == "critical" for f in findings) or score < pass_mark
@@ -336,8 +337,8 @@ def draft_check(text: str, rulebook: CompiledRulebook, *, channel: str = "chat")
         return []
     conversation = Conversation(
         id="draft",
-        channel=channel,
-        segments=(Segment(speaker="agent", text=text),),  # type: ignore[arg-type]
+        channel=cast(Channel, channel),  # the callers validate it
+        segments=(Segment(speaker="agent", text=text),),
     )
     ctx = Context(conversation, rulebook, _default_calendar())
     findings: list[Finding] = []
