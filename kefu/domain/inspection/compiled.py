@@ -26,7 +26,18 @@ from pathlib import Path
 
 # Compiled, in dependency order; the rest of the package (rulebook parsing, report classes) is
 # not on the hot path.
-MODULES = ("normalize", "extract", "moments", "context", "conditions", "builtins", "engine")
+MODULES = (
+    "problems",
+    "normalize",
+    "extract",
+    "moments",
+    "report",
+    "context",
+    "conditions",
+    "builtins",
+    "rulebook",
+    "engine",
+)
 GROUP = "kefu_inspection"  # the name of the shared library mypyc builds for the modules
 DISABLE_ENV = "KEFU_PURE_PYTHON"
 STAMP = "stamp.json"

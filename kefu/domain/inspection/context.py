@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from datetime import datetime, timedelta
-from itertools import accumulate
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from kefu.domain.calendar import WorkCalendar
@@ -21,6 +20,7 @@ from kefu.domain.inspection.extract import Delay, find_delay
 from kefu.domain.inspection.normalize import normalise
 
 if TYPE_CHECKING:
+    from kefu.domain.inspection.conditions import Scope
     from kefu.domain.inspection.moments import Moment
     from kefu.domain.inspection.rulebook import CompiledRulebook
 
@@ -46,44 +46,64 @@ class Context:
         self.rulebook = rulebook
         self.calendar = calendar
         segments = conversation.segments
-        texts = [s.text for s in segments]
+        # Plain loops over the turns, typed: compiled (compiled.py) they run as native code.
+        texts: list[str] = []
+        speakers: list[str] = []
+        agent: list[int] = []
+        customer: list[int] = []
+        system: list[int] = []
+        start_ms: list[int | None] = []
+        end_ms: list[int | None] = []
+        for i, segment in enumerate(segments):
+            texts.append(segment.text)
+            start_ms.append(segment.start_ms)
+            end_ms.append(segment.end_ms)
+            who: str = segment.speaker
+            speakers.append(who)
+            if who == "agent":
+                agent.append(i)
+            elif who == "customer":
+                customer.append(i)
+            else:
+                system.append(i)
         raw = SEPARATOR.join(texts)
         if raw.count(SEPARATOR) > len(texts) - 1:  # a text holds the separator itself
             texts = [t.replace(SEPARATOR, " ") for t in texts]
             raw = SEPARATOR.join(texts)
         self.texts = texts
-        self._joined = normalise(raw)
-        joined = self._joined.text  # the turns' normalised texts joined by SEPARATOR
-        self.normalised_codes = self._joined.codes  # ... as code points
-        self.seg_norm: list[str] = joined.split(SEPARATOR)
-        # Where each turn starts in the joined text (one entry more: where the next would).
-        starts = [at + i for i, at in enumerate(accumulate(map(len, self.seg_norm), initial=0))]
-        self._norm_starts = starts
-        speakers: list[str] = [s.speaker for s in segments]
         self.speakers = speakers
-        agent = [i for i, who in enumerate(speakers) if who == "agent"]
-        customer = [i for i, who in enumerate(speakers) if who == "customer"]
-        system = (
-            [i for i, who in enumerate(speakers) if who == "system"]
-            if len(agent) + len(customer) < len(speakers)
-            else []
-        )
+        self._start_ms = start_ms
+        self._end_ms = end_ms
         self._turns: dict[str, list[int]] = {
             "agent": agent,
             "customer": customer,
             "system": system,
             "any": list(range(len(speakers))),
         }
+        self._joined = normalise(raw)
+        joined = self._joined.text  # the turns' normalised texts joined by SEPARATOR
+        self.folded_codes = self._joined.folded  # ... before dropping, as code points
+        seg_norm = joined.split(SEPARATOR)
+        self.seg_norm: list[str] = seg_norm
+        # Where each turn starts in the joined text (one entry more: where the next would).
+        starts: list[int] = [0]
+        at = 0
+        for text in seg_norm:
+            at += len(text) + 1
+            starts.append(at)
+        self._norm_starts = starts
         hits: dict[int, list[tuple[int, int, int]]] = {}
         # Overlapping matches come in order of their ends and none spans a separator, so the
         # turn of each match is the same as the previous one's or later.
-        seg, base, following = 0, 0, starts[1]
-        for pattern, start, end in rulebook.automaton.find_matches_as_indexes(
-            joined, overlapping=True
-        ):
+        seg = 0
+        base = 0
+        following = starts[1]
+        matches = rulebook.automaton.find_matches_as_indexes(joined, overlapping=True)
+        for pattern, start, end in matches:
             if start >= following:
                 seg = bisect_right(starts, start) - 1
-                base, following = starts[seg], starts[seg + 1]
+                base = starts[seg]
+                following = starts[seg + 1]
             found = hits.get(pattern)
             if found is None:
                 hits[pattern] = [(seg, start - base, end - base)]
@@ -105,8 +125,8 @@ class Context:
     def turns_of(self, speaker: str) -> list[int]:
         return self._turns[speaker]
 
-    def segments_for(self, speaker: str, scope: Any, only: frozenset[int] | None) -> list[int]:
-        turns: list[int] = scope.turns(self, speaker)
+    def segments_for(self, speaker: str, scope: Scope, only: frozenset[int] | None) -> list[int]:
+        turns = scope.turns(self, speaker)
         return turns if only is None else [i for i in turns if i in only]
 
     def next_turns(self, speaker: str, after: int, count: int) -> list[int]:
@@ -180,15 +200,20 @@ class Context:
         previous_end: int | None = None
         longest_gap = 0
         seg_norm = self.seg_norm
-        for i, seg in enumerate(self.conversation.segments):
-            start, end = seg.start_ms, seg.end_ms
+        speakers = self.speakers
+        starts = self._start_ms
+        ends = self._end_ms
+        for i in range(len(speakers)):
+            start = starts[i]
+            end = ends[i]
             chars = len(seg_norm[i])
-            if seg.speaker == "agent":
+            who = speakers[i]
+            if who == "agent":
                 agent_chars += chars
                 if start is not None and end is not None and end > start:
                     timed_chars += chars
                     talk_ms += end - start
-            elif seg.speaker == "customer":
+            elif who == "customer":
                 customer_chars += chars
             if previous_end is not None and start is not None and start > previous_end:
                 gaps.append((i - 1, previous_end, start))
@@ -211,10 +236,10 @@ class Context:
         )
 
     def start_ms(self, segment: int) -> int | None:
-        return self.conversation.segments[segment].start_ms
+        return self._start_ms[segment]
 
     def end_ms(self, segment: int) -> int | None:
-        return self.conversation.segments[segment].end_ms
+        return self._end_ms[segment]
 
     def end_of_talk_ms(self) -> int:
         return self.timing.end_of_talk_ms

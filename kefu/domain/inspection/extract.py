@@ -10,6 +10,7 @@ import numpy as np
 import numpy.typing as npt
 
 from kefu.domain.calendar import WorkCalendar
+from kefu.domain.inspection.normalize import DROPPED_MARK
 
 # Chinese numerals said digit by digit ("幺三八…"), and the digits they stand for.
 _SPOKEN_DIGITS = "零〇一二三四五六七八九幺两"
@@ -48,21 +49,26 @@ def _number_run(min_digits: int) -> re.Pattern[str]:
     return pattern
 
 
-_DIGIT_TABLE = np.zeros(0x110000, dtype=bool)  # one entry per code point
-_DIGIT_TABLE[[ord(ch) for ch in "0123456789" + _SPOKEN_DIGITS]] = True
+# One byte per code point of the basic plane, where every digit is (64 KiB: it stays in the cache):
+# 1 for a digit, 2 for the mark of a character normalisation drops; code points beyond the basic
+# plane clip to U+FFFF, which is not a digit.
+_DIGIT_TABLE = np.zeros(0x10000, dtype=np.uint8)
+_DIGIT_TABLE[[ord(ch) for ch in "0123456789" + _SPOKEN_DIGITS]] = 1
+_DIGIT_TABLE[ord(DROPPED_MARK)] = 2
 
 
 def has_long_number(codes: npt.NDArray[np.uint32], min_digits: int) -> bool:
-    """Whether a normalised text, given as its code points, holds a number of at least
-    ``min_digits`` digits (see `long_numbers`).
+    """Whether a normalised text holds a number of at least ``min_digits`` digits (see
+    `long_numbers`), given as its code points, or as `Normalised.folded` (the characters
+    normalisation drops are skipped, as in the text).
 
     A whole conversation is checked at once, vectorised: a regex over every turn costs more than
     everything else the read-back check does, and most conversations have no long number.
     """
     if len(codes) < min_digits:
         return False
-    digits = _DIGIT_TABLE.take(codes)  # one byte per character, 1 for a digit
-    return digits.tobytes().find(b"\x01" * min_digits) >= 0
+    digits = _DIGIT_TABLE.take(codes, mode="clip").tobytes()  # a byte per character: 1 a digit
+    return digits.replace(b"\x02", b"").find(b"\x01" * min_digits) >= 0
 
 
 def long_numbers(norm: str, min_digits: int) -> list[tuple[int, int, str]]:

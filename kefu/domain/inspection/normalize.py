@@ -27,8 +27,10 @@ import numpy.typing as npt
 CLAUSE_MARKS = frozenset(",.!?;。!?,;…~～\n\x00")
 
 _CJK_RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF))
-# Marks a dropped character in the code table (no code point is this large).
-_DROPPED = np.uint32(0xFFFFFFFF)
+# Marks a dropped character in the code table: U+0001, a control character, itself dropped. Folded
+# text is decoded whole and the marks removed with `str.replace`, cheaper than a boolean mask.
+DROPPED_MARK = "\x01"
+_DROPPED = np.uint32(ord(DROPPED_MARK))
 _CODEC = "utf-32-le"
 
 
@@ -36,7 +38,7 @@ def _is_dropped(ch: str) -> bool:
     category = unicodedata.category(ch)
     if ch == "\x00":  # the segment separator must survive normalisation
         return False
-    return category[0] in "PZ" or category in ("Cc", "Sk", "Sm", "So", "Cf")
+    return category[0] in "PZ" or category in ("Cc", "Sk", "Sm", "So", "Cf")  # U+0001 is Cc
 
 
 @lru_cache(maxsize=1)
@@ -99,32 +101,38 @@ def _text(codes: npt.NDArray[np.uint32]) -> str:
 class Normalised:
     """One text normalised for matching, and the way back to positions in the original."""
 
-    __slots__ = ("_kept", "_positions", "codes", "original", "text")
+    __slots__ = ("_positions", "folded", "original", "text")
 
-    def __init__(
-        self,
-        original: str,
-        codes: npt.NDArray[np.uint32],
-        kept: npt.NDArray[np.bool_],
-    ) -> None:
+    def __init__(self, original: str, folded: npt.NDArray[np.uint32]) -> None:
         self.original = original
-        self.codes = codes  # the code points of `text`, for vectorised checks
-        self.text = _text(codes)  # folded, without spaces and punctuation: what phrases match
-        self._kept = kept  # which characters of `original` are in `text`
+        # Each character of `original` folded, or DROPPED_MARK where matching ignores it: for
+        # vectorised checks (see `extract.has_long_number`) and the way back to the original.
+        self.folded = folded
+        # Folded, without spaces and punctuation: what phrases match.
+        self.text = _text(folded).replace(DROPPED_MARK, "")
         self._positions: npt.NDArray[np.intp] | None = None
+
+    @property
+    def codes(self) -> npt.NDArray[np.uint32]:
+        """The code points of `text`."""
+        folded = self.folded
+        return folded[folded != _DROPPED]
+
+    def _kept_positions(self) -> npt.NDArray[np.intp]:
+        """Where each character of `text` is in `original`."""
+        positions = self._positions
+        if positions is None:  # most texts never need it: only findings map back
+            positions = self._positions = (self.folded != _DROPPED).nonzero()[0]
+        return positions
 
     def to_original(self, start: int, end: int) -> tuple[int, int]:
         """Maps [start, end) in `text` to [start, end) in `original` (end > start)."""
-        positions = self._positions
-        if positions is None:  # most texts never need it: only findings map back
-            positions = self._positions = self._kept.nonzero()[0]
+        positions = self._kept_positions()
         return int(positions[start]), int(positions[end - 1]) + 1
 
     def is_whole_clause(self, start: int, end: int) -> bool:
         """Whether [start, end) of `text` is a whole clause of the original (punctuation around)."""
-        positions = self._positions
-        if positions is None:
-            positions = self._positions = self._kept.nonzero()[0]
+        positions = self._kept_positions()
         marks, blanks = _clause_chars()
         original = self.original
         at = int(positions[start]) - 1
@@ -156,9 +164,7 @@ def fold(text: str) -> str:
 
 def normalise(text: str) -> Normalised:
     """The text folded and without spaces and punctuation, with each kept character's position."""
-    codes = _code_tables()[1].take(_codes(text))
-    kept = codes != _DROPPED
-    return Normalised(text, codes[kept], kept)
+    return Normalised(text, _code_tables()[1].take(_codes(text)))
 
 
 def normalise_phrase(phrase: str) -> str:

@@ -111,7 +111,7 @@ class CompiledRulebook:
     greetings: Greetings
     patterns: tuple[str, ...]
     promise_patterns: tuple[int, ...]
-    automaton: Any = field(repr=False)
+    automaton: ahocorasick_rs.AhoCorasick = field(repr=False)
     pattern_index: dict[str, int] = field(default_factory=dict, repr=False)
     source: str = ""
 

@@ -204,7 +204,9 @@ def test_has_long_number(text: str, found: bool) -> None:
 )
 def test_the_vectorised_pre_check_agrees_with_the_regex(text: str, digits: int) -> None:
     norm = normalise(text)
-    assert has_long_number(norm.codes, digits) == bool(long_numbers(norm.text, digits))
+    found = bool(long_numbers(norm.text, digits))
+    assert has_long_number(norm.codes, digits) is found
+    assert has_long_number(norm.folded, digits) is found  # as the engine calls it
 
 
 # --------------------------------------------------------------------------- normalisation
