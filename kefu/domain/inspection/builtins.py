@@ -22,8 +22,8 @@ from kefu.domain.inspection.conditions import (
 )
 from kefu.domain.inspection.context import Context
 from kefu.domain.inspection.extract import (
-    has_long_number,
     long_numbers,
+    may_hold_long_number,
     time_token_set,
     time_tokens,
 )
@@ -380,7 +380,7 @@ def readback_numbers(
 
     def run(ctx: Context) -> list[Hit]:
         hits: list[Hit] = []
-        if not has_long_number(ctx.folded_codes, min_digits):
+        if not may_hold_long_number(ctx.folded_codes, min_digits):
             return hits  # one search over the whole conversation: most have no long number
         for i in ctx.turns_of("customer"):
             numbers = long_numbers(ctx.seg_norm[i], min_digits)

@@ -50,25 +50,26 @@ def _number_run(min_digits: int) -> re.Pattern[str]:
 
 
 # One byte per code point of the basic plane, where every digit is (64 KiB: it stays in the cache):
-# 1 for a digit, 2 for the mark of a character normalisation drops; code points beyond the basic
-# plane clip to U+FFFF, which is not a digit.
+# 1 for a digit or the mark of a character normalisation drops (see `may_hold_long_number`), 0
+# for anything else; code points beyond the basic plane clip to U+FFFF, which is not a digit.
 _DIGIT_TABLE = np.zeros(0x10000, dtype=np.uint8)
 _DIGIT_TABLE[[ord(ch) for ch in "0123456789" + _SPOKEN_DIGITS]] = 1
-_DIGIT_TABLE[ord(DROPPED_MARK)] = 2
+_DIGIT_TABLE[ord(DROPPED_MARK)] = 1
 
 
-def has_long_number(codes: npt.NDArray[np.uint32], min_digits: int) -> bool:
-    """Whether a normalised text holds a number of at least ``min_digits`` digits (see
-    `long_numbers`), given as its code points, or as `Normalised.folded` (the characters
-    normalisation drops are skipped, as in the text).
+def may_hold_long_number(codes: npt.NDArray[np.uint32], min_digits: int) -> bool:
+    """False when a text surely holds no number of ``min_digits`` digits or more (see
+    `long_numbers`); given as `Normalised.folded` (or as the code points of the normalised text).
 
     A whole conversation is checked at once, vectorised: a regex over every turn costs more than
-    everything else the read-back check does, and most conversations have no long number.
+    everything else the read-back check does, and most conversations have no long number. It
+    looks for a run of digits and of the characters normalisation drops (a number may be written
+    "138 1234 5678"), so a run of punctuation can make it say True: the exact search follows.
     """
     if len(codes) < min_digits:
         return False
-    digits = _DIGIT_TABLE.take(codes, mode="clip").tobytes()  # a byte per character: 1 a digit
-    return digits.replace(b"\x02", b"").find(b"\x01" * min_digits) >= 0
+    digits = _DIGIT_TABLE.take(codes, mode="clip").tobytes()  # a byte per character
+    return digits.find(b"\x01" * min_digits) >= 0
 
 
 def long_numbers(norm: str, min_digits: int) -> list[tuple[int, int, str]]:

@@ -106,7 +106,7 @@ class Normalised:
     def __init__(self, original: str, folded: npt.NDArray[np.uint32]) -> None:
         self.original = original
         # Each character of `original` folded, or DROPPED_MARK where matching ignores it: for
-        # vectorised checks (see `extract.has_long_number`) and the way back to the original.
+        # vectorised checks (see `extract.may_hold_long_number`) and the way back to the original.
         self.folded = folded
         # Folded, without spaces and punctuation: what phrases match.
         self.text = _text(folded).replace(DROPPED_MARK, "")

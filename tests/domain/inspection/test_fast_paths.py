@@ -29,7 +29,7 @@ from kefu.domain.inspection.conditions import (
     required_patterns,
 )
 from kefu.domain.inspection.context import Context
-from kefu.domain.inspection.extract import has_long_number, long_numbers
+from kefu.domain.inspection.extract import long_numbers, may_hold_long_number
 from kefu.domain.inspection.moments import moment_of
 from kefu.domain.inspection.normalize import CLAUSE_MARKS, fold, normalise
 from tests.domain.inspection.helpers import SHANGHAI
@@ -190,8 +190,15 @@ def _codes(text: str):  # noqa: ANN202 - numpy array
         ("😀1234567😀", True),  # outside the basic plane
     ],
 )
-def test_has_long_number(text: str, found: bool) -> None:
-    assert has_long_number(_codes(text), 7) is found
+def test_the_long_number_pre_check(text: str, found: bool) -> None:
+    assert may_hold_long_number(_codes(text), 7) is found  # exact on the normalised text
+    assert may_hold_long_number(normalise(text).folded, 7) is found  # as the engine calls it
+
+
+def test_the_pre_check_may_take_a_run_of_punctuation_for_digits_but_the_rule_does_not() -> None:
+    text = "好的……………!!"
+    assert may_hold_long_number(normalise(text).folded, 7) is True
+    assert long_numbers(normalise(text).text, 7) == []
 
 
 @settings(max_examples=300, deadline=None)
@@ -202,11 +209,14 @@ def test_has_long_number(text: str, found: bool) -> None:
     ),
     st.integers(min_value=3, max_value=9),
 )
-def test_the_vectorised_pre_check_agrees_with_the_regex(text: str, digits: int) -> None:
+def test_the_vectorised_pre_check_never_misses_a_number_the_regex_finds(
+    text: str, digits: int
+) -> None:
     norm = normalise(text)
     found = bool(long_numbers(norm.text, digits))
-    assert has_long_number(norm.codes, digits) is found
-    assert has_long_number(norm.folded, digits) is found  # as the engine calls it
+    assert may_hold_long_number(norm.codes, digits) is found
+    if found:
+        assert may_hold_long_number(norm.folded, digits)  # as the engine calls it
 
 
 # --------------------------------------------------------------------------- normalisation
