@@ -83,7 +83,11 @@ def build(target: Path) -> None:
             str(work / "temp"),
         ]
         started = time.monotonic()
-        result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
+        # mypy's cache stays beside the build, out of the source tree.
+        env = {**os.environ, "MYPY_CACHE_DIR": str(target.parent / "kefu-compiled-mypy-cache")}
+        result = subprocess.run(
+            command, cwd=ROOT, env=env, capture_output=True, text=True, check=False
+        )
         if result.returncode != 0:
             sys.stderr.write(result.stdout[-6000:] + result.stderr[-6000:])
             raise SystemExit(f"build-compiled: mypyc failed (exit {result.returncode}), see above")

@@ -11,10 +11,14 @@ def swappable_pair(post: str) -> tuple[Shift, Shift]:
     """Two shifts at ``post`` on different days whose people can exchange them without working
     two days in a row. In a 31-day alternate-day month the manager relieves on the days a
     specialist has off in a longer gap, so those two can exchange days."""
-    shifts = list(Shift.objects.filter(post__code=post).order_by("day"))
+    shifts = list(Shift.objects.filter(post__code=post).order_by("day", "pk"))
+    # Every day each person works, at any post: the manager also relieves at other posts, and
+    # which days depends on the solver's choice among equally good rosters.
     days: dict[int, set[date]] = {}
-    for s in shifts:
-        days.setdefault(s.staff_id, set()).add(s.day)
+    for staff_id, day in Shift.objects.filter(
+        staff_id__in={s.staff_id for s in shifts}
+    ).values_list("staff_id", "day"):
+        days.setdefault(staff_id, set()).add(day)
 
     def fits(staff_id: int, gives: date, takes: date) -> bool:
         after = (days[staff_id] - {gives}) | {takes}
