@@ -180,6 +180,11 @@ class Condition:
     def evaluate(self, ctx: Context, only: frozenset[int] | None = None) -> list[Hit]:
         raise NotImplementedError
 
+    def holds(self, ctx: Context, only: frozenset[int] | None = None) -> bool:
+        """Whether `evaluate` would find anything; operators stop at the first hit where they can
+        (``not`` and the expected response only ask this)."""
+        return bool(self.evaluate(ctx, only))
+
     def pattern_ids(self) -> Iterable[int]:
         return ()
 
@@ -226,6 +231,28 @@ class Phrases(Condition):
         if hits and self._filtered:
             hits = [h for h in hits if self._keep(ctx, h)]
         return hits
+
+    def holds(self, ctx: Context, only: frozenset[int] | None = None) -> bool:
+        if self.all_of:
+            return bool(self._all(ctx, self._allowed(ctx, only)))
+        found = ctx.pattern_hits
+        present = self._any_set.intersection(found)
+        if not present:
+            return False
+        allowed = self._allowed(ctx, only)
+        speaker = self.speaker
+        speakers = ctx.speakers if speaker != "any" else None
+        filtered = self._filtered
+        for pattern in present:
+            for hit in found[pattern]:
+                seg = hit[0]
+                if speakers is not None and speakers[seg] != speaker:
+                    continue
+                if allowed is not None and seg not in allowed:
+                    continue
+                if not filtered or self._keep(ctx, hit):
+                    return True
+        return False
 
     def _allowed(self, ctx: Context, only: frozenset[int] | None) -> frozenset[int] | None:
         allowed = self.scope.segments(ctx, self.speaker)
@@ -294,6 +321,21 @@ class Regex(Condition):
                 hits.append((seg, match.start(), match.end()))
         return hits
 
+    def holds(self, ctx: Context, only: frozenset[int] | None = None) -> bool:
+        segments = ctx.segments_for(self.speaker, self.scope, only)
+        if self.gate:
+            gated = {hit[0] for pattern in self.gate for hit in ctx.pattern_hits.get(pattern, ())}
+            segments = [seg for seg in segments if seg in gated]
+        for seg in segments:
+            text = ctx.seg_norm[seg]
+            for match in self.pattern.finditer(text):
+                if match.end() == match.start():
+                    continue
+                if self.exclude is not None and self.exclude.search(text):
+                    break  # the exclusion holds for the whole turn
+                return True
+        return False
+
 
 @dataclass(eq=False)
 class Similar(Condition):
@@ -340,6 +382,9 @@ class AllOf(Condition):
         hits.sort(key=lambda h: (h[0] == WHOLE, h[1] == WHOLE))
         return hits[:1] if hits else []
 
+    def holds(self, ctx: Context, only: frozenset[int] | None = None) -> bool:
+        return all(part.holds(ctx, only) for part in self.parts)
+
 
 @dataclass(eq=False)
 class AnyOf(Condition):
@@ -354,6 +399,9 @@ class AnyOf(Condition):
             hits.extend(part.evaluate(ctx, only))
         return hits
 
+    def holds(self, ctx: Context, only: frozenset[int] | None = None) -> bool:
+        return any(part.holds(ctx, only) for part in self.parts)
+
 
 @dataclass(eq=False)
 class Not(Condition):
@@ -363,10 +411,13 @@ class Not(Condition):
         return self.part.pattern_ids()
 
     def evaluate(self, ctx: Context, only: frozenset[int] | None = None) -> list[Hit]:
-        if self.part.evaluate(ctx, only):
+        if self.part.holds(ctx, only):
             return []
         anchor = _anchor(ctx, self.part)
         return [(anchor, WHOLE, WHOLE)]
+
+    def holds(self, ctx: Context, only: frozenset[int] | None = None) -> bool:
+        return not self.part.holds(ctx, only)
 
 
 def _anchor(ctx: Context, condition: Condition) -> int:
@@ -410,7 +461,7 @@ class Respond(Condition):
             if not following:
                 continue
             answered_upto = following[-1]
-            if not self.expect.evaluate(ctx, frozenset(following)):
+            if not self.expect.holds(ctx, frozenset(following)):
                 hits.append((following[0], WHOLE, WHOLE))
         return hits
 

@@ -22,6 +22,7 @@ from kefu.domain.inspection import default_rulebook, inspect
 from kefu.domain.inspection.conditions import (
     AllOf,
     AnyOf,
+    Condition,
     Not,
     Phrases,
     Regex,
@@ -82,6 +83,37 @@ def test_a_gated_rule_finds_nothing_when_none_of_its_phrases_was_found() -> None
                 skipped += 1
                 assert rule.condition.evaluate(ctx) == [], (conversation.id, rule.id)
     assert skipped > 100  # the check is not vacuous
+
+
+def _nodes(condition: Condition) -> list[Condition]:
+    """A condition and every condition inside it."""
+    inner: list[Condition] = []
+    if isinstance(condition, AllOf | AnyOf):
+        inner = list(condition.parts)
+    elif isinstance(condition, Not):
+        inner = [condition.part]
+    elif isinstance(condition, Respond):
+        inner = [condition.trigger, condition.expect]
+    return [condition, *(node for part in inner for node in _nodes(part))]
+
+
+def test_holds_answers_as_evaluating_in_full_would() -> None:
+    """`holds` stops at the first hit; on every labelled conversation and every condition of the
+    default rulebook, on the whole conversation and on each agent turn alone, it says what
+    `bool(evaluate(...))` says."""
+    rulebook = default_rulebook()
+    calendar = default_calendar()
+    held = 0
+    for conversation in _corpus():
+        ctx = Context(conversation, rulebook, calendar)
+        scopes = [None, *(frozenset({i}) for i in ctx.turns_of("agent"))]
+        for rule in rulebook.rules:
+            for node in _nodes(rule.condition):
+                for only in scopes:
+                    expected = bool(node.evaluate(ctx, only))
+                    assert node.holds(ctx, only) is expected, (conversation.id, rule.id, only)
+                    held += expected
+    assert held > 1000  # the check is not vacuous
 
 
 def test_most_default_rules_have_a_gate() -> None:
