@@ -130,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
         log(why)
     problem = missing_tools()
     if problem is not None:
-        log(f"{problem}; the inspection engine runs as pure Python (about 1.5x slower)")
+        log(f"{problem}; the inspection engine runs as pure Python (about 1.7x slower)")
         return 1 if args.require else 0
     log(f"compiling {', '.join(compiled.MODULES)} with mypyc (about half a minute)")
     build(target)

@@ -119,3 +119,8 @@ def test_the_suite_runs_the_compiled_engine_where_it_is_required() -> None:
     assert compiled.status.startswith("compiled"), compiled.status
     for module in (conditions, engine):
         assert Path(module.__file__ or "").suffix == Path(SUFFIX).suffix
+
+
+def test_every_module_of_the_engine_is_compiled_but_the_switch_itself() -> None:
+    modules = {path.stem for path in compiled.PACKAGE_DIR.glob("*.py")}
+    assert set(compiled.MODULES) == modules - {"__init__", "compiled"}
