@@ -78,3 +78,20 @@ class Message:
                 for key, value in (data.get("params") or {}).items()
             },
         )
+
+
+def render_stored(template: Mapping[str, Any] | None, fallback: str) -> str:
+    """A stored message (`Message.to_json`) in the active language, or ``fallback`` (the text as
+    written then) when there is none or it cannot be read."""
+    if not template:
+        return fallback
+    try:
+        return Message.from_json(template).render()
+    except (AttributeError, KeyError, TypeError, ValueError):  # not what to_json writes
+        return fallback
+
+
+def shown_actor(actor_id: int | None, label: str) -> str:
+    """Who acted, as shown: a person's name as written; kefu itself (the label "系统", stored in
+    the default language) in the active language."""
+    return gettext(label) if actor_id is None and label else label

@@ -102,14 +102,9 @@ class Notification(models.Model):
     @property
     def text(self) -> str:
         """The notification in the active language."""
-        if not self.template:
-            return self.message
-        from kefu.core.messages import Message
+        from kefu.core.messages import render_stored
 
-        try:
-            return Message.from_json(self.template).render()[:500]
-        except (KeyError, TypeError, ValueError):
-            return self.message
+        return render_stored(self.template, self.message)[:500]
 
 
 class AppendOnly(models.Model):

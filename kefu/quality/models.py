@@ -407,5 +407,11 @@ class QualityEvent(AppendOnly):
     def __str__(self) -> str:
         return f"{self.conversation_id} {self.action} {self.at:%Y-%m-%d %H:%M}"
 
+    @property
+    def actor_text(self) -> str:
+        from kefu.core.messages import shown_actor
+
+        return shown_actor(self.actor_id, self.actor_label)
+
     def get_action_label(self) -> str:
         return str(EVENT_LABELS.get(self.action, self.action))

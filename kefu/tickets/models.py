@@ -242,7 +242,11 @@ class TicketEvent(AppendOnly):
     action = models.CharField(_("动作"), max_length=32, db_index=True)
     before = models.JSONField(_("变更前"), default=dict, blank=True)
     after = models.JSONField(_("变更后"), default=dict, blank=True)
-    body = models.TextField(_("内容"), blank=True)
+    body = models.TextField(_("内容"), blank=True)  # as written, in the default language
+    # For what kefu writes itself (a deadline warning …): the source text and parameters
+    # (kefu.core.messages.Message), so the timeline reads in the interface's language. Empty for
+    # what people write (replies, notes).
+    template = models.JSONField(_("内容模板"), default=dict, blank=True)
     public = models.BooleanField(_("客户可见"), default=False)
 
     class Meta:
@@ -253,6 +257,19 @@ class TicketEvent(AppendOnly):
 
     def __str__(self) -> str:
         return f"{self.ticket_id} {self.action} {self.at:%Y-%m-%d %H:%M}"
+
+    @property
+    def text(self) -> str:
+        """The body in the active language."""
+        from kefu.core.messages import render_stored
+
+        return render_stored(self.template, self.body)
+
+    @property
+    def actor_text(self) -> str:
+        from kefu.core.messages import shown_actor
+
+        return shown_actor(self.actor_id, self.actor_label)
 
 
 def attachment_path(instance: Attachment, filename: str) -> str:

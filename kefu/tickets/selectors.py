@@ -538,11 +538,11 @@ def ticket_timeline(ticket: Ticket, *, masked: bool = True) -> list[TimelineEntr
     return [
         TimelineEntry(
             at=ev.at,
-            who=ev.actor_label or _("系统"),
+            who=ev.actor_text or _("系统"),
             action=ev.action,
             label=str(ACTION_LABELS.get(ev.action, ev.action)),
             changes=fmt.changes(ev),
-            body=ev.body,
+            body=ev.text,  # what kefu wrote itself in the reader's language
             public=ev.public,
         )
         for ev in events

@@ -102,9 +102,14 @@ def _event(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
     body: str = "",
+    message: Message | None = None,
     public: bool = False,
     at: datetime | None = None,
 ) -> TicketEvent:
+    """Records an event on the ticket's timeline: ``body`` as people wrote it, or a ``message``
+    kefu writes itself (stored in the default language and shown in the reader's)."""
+    if message is not None:
+        body = str(message)
     return TicketEvent.objects.create(
         ticket=ticket,
         at=at or timezone.now(),
@@ -114,6 +119,7 @@ def _event(
         before=before or {},
         after=after or {},
         body=body,
+        template=message.to_json() if message is not None else {},
         public=public,
     )
 
@@ -208,7 +214,7 @@ def _move(ticket: Ticket, *, to: str, by: User | None, note: str = "") -> None:
                 action="deadlines",
                 before={k: v[0] for k, v in changes.items()},
                 after={k: v[1] for k, v in changes.items()},
-                body=_("等待客户期间暂停解决时限"),
+                message=Message.of(gettext_noop("等待客户期间暂停解决时限")),
             )
 
 
@@ -1003,7 +1009,7 @@ def callback_escalate_overdue(*, now: datetime | None = None) -> int:
                 by=None,
                 action="callback_overdue",
                 after={"callback": cb.pk, "escalated_to": lead.pk if lead else None},
-                body=str(message),
+                message=message,
             )
             notify(
                 users=[lead, cb.owner],

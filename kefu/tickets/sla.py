@@ -226,6 +226,7 @@ def sla_raise(
                 actor_label=_("系统"),
                 after={"clock": clock, "due_at": due_at.isoformat()},
                 body=str(message),
+                template=message.to_json(),
             )
             recipients = [ticket.assignee]
             if ticket.team_id and ticket.team.lead_id:

@@ -8,7 +8,7 @@ import pytest
 from django.utils import translation
 
 from kefu.accounts.models import User
-from kefu.core.messages import Message
+from kefu.core.messages import Message, render_stored, shown_actor
 from kefu.core.models import Notification
 from kefu.core.services import notify
 from kefu.staffing.models import Leave
@@ -72,3 +72,24 @@ def test_plain_text_notifications_show_as_written(django_user_model: type[User])
     notice = Notification.objects.get(user=user)
     with translation.override("en"):
         assert notice.text == "纯文字通知"
+
+
+@pytest.mark.parametrize(
+    ("actor_id", "label", "english"),
+    [
+        (None, "系统", "System"),  # kefu itself, written in the default language
+        (7, "系统", "系统"),  # a person who happens to be called that
+        (7, "王小明", "王小明"),
+        (None, "", ""),
+    ],
+)
+def test_the_actor_is_kefu_in_the_readers_language_or_a_name_as_written(
+    actor_id: int | None, label: str, english: str
+) -> None:
+    with translation.override("en"):
+        assert shown_actor(actor_id, label) == english
+
+
+@pytest.mark.parametrize("stored", [{}, None, {"params": {}}, {"template": "%(x)s", "params": 3}])
+def test_a_missing_or_unreadable_stored_message_shows_the_text_as_written(stored: object) -> None:
+    assert render_stored(stored, "原文") == "原文"  # type: ignore[arg-type]

@@ -70,3 +70,36 @@ def test_reconcile_does_not_rescan_a_ticket_it_has_dealt_with(ticket):
             is_open=True, next_alert_at__lte=NOW + timedelta(hours=25)
         ).exists()
         assert sla_reconcile() == 0
+
+
+def test_the_breach_on_the_timeline_reads_in_the_readers_language(ticket):
+    from django.utils import translation
+
+    from kefu.tickets.selectors import ticket_timeline
+
+    with time_machine.travel(NOW + timedelta(hours=25), tick=False):
+        sla_reconcile()
+    event = ticket.events.get(action="sla_breach", after__clock="reply")
+    assert event.body == f"工单 {ticket.number} 的回复时限已超时(截止 11-24 10:00)"  # as written
+    with translation.override("zh-hans"):
+        chinese = [(e.who, e.body) for e in ticket_timeline(ticket) if e.action == "sla_breach"]
+    assert ("系统", event.body) in chinese
+    with translation.override("en"):
+        english = [(e.who, e.body) for e in ticket_timeline(ticket) if e.action == "sla_breach"]
+    assert len(english) == len(chinese)
+    for who, body in english:
+        assert who == "System"
+        assert body.startswith(f"Work order {ticket.number}: ") and "工单" not in body
+
+
+def test_what_people_write_on_the_timeline_stays_as_written(ticket, alice):
+    from django.utils import translation
+
+    from kefu.tickets.selectors import ticket_timeline
+
+    with time_machine.travel(NOW + timedelta(hours=1), tick=False):
+        ts.ticket_reply(by=alice, ticket=ticket, body="系统已为您处理")
+    with translation.override("en"):
+        [entry] = [e for e in ticket_timeline(ticket) if e.action == "reply"]
+    assert entry.body == "系统已为您处理"
+    assert entry.who == ticket.events.get(action="reply").actor_label  # a name, as written
