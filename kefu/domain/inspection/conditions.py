@@ -210,6 +210,15 @@ class Phrases(Condition):
     def evaluate(self, ctx: Context, only: frozenset[int] | None = None) -> list[Hit]:
         if self.all_of:
             return self._all(ctx, self._allowed(ctx, only))
+        return self._any(ctx, only, first=False)
+
+    def holds(self, ctx: Context, only: frozenset[int] | None = None) -> bool:
+        if self.all_of:
+            return bool(self._all(ctx, self._allowed(ctx, only)))
+        return bool(self._any(ctx, only, first=True))
+
+    def _any(self, ctx: Context, only: frozenset[int] | None, *, first: bool) -> list[Hit]:
+        """The hits of any phrase, in rulebook order, or only the first found when ``first``."""
         found = ctx.pattern_hits
         present = self._any_set.intersection(found)
         if not present:
@@ -217,42 +226,24 @@ class Phrases(Condition):
         allowed = self._allowed(ctx, only)
         speaker = self.speaker
         speakers = ctx.speakers if speaker != "any" else None
+        filtered = self._filtered
         hits: list[Hit] = []
-        for pattern in (
-            present if len(present) == 1 else sorted(present, key=self._rank.__getitem__)
-        ):
+        ordered = (
+            present if first or len(present) == 1 else sorted(present, key=self._rank.__getitem__)
+        )
+        for pattern in ordered:
             for hit in found[pattern]:
                 seg = hit[0]
                 if speakers is not None and speakers[seg] != speaker:
                     continue
                 if allowed is not None and seg not in allowed:
+                    continue
+                if filtered and not self._keep(ctx, hit):
                     continue
                 hits.append(hit)
-        if hits and self._filtered:
-            hits = [h for h in hits if self._keep(ctx, h)]
+                if first:
+                    return hits
         return hits
-
-    def holds(self, ctx: Context, only: frozenset[int] | None = None) -> bool:
-        if self.all_of:
-            return bool(self._all(ctx, self._allowed(ctx, only)))
-        found = ctx.pattern_hits
-        present = self._any_set.intersection(found)
-        if not present:
-            return False
-        allowed = self._allowed(ctx, only)
-        speaker = self.speaker
-        speakers = ctx.speakers if speaker != "any" else None
-        filtered = self._filtered
-        for pattern in present:
-            for hit in found[pattern]:
-                seg = hit[0]
-                if speakers is not None and speakers[seg] != speaker:
-                    continue
-                if allowed is not None and seg not in allowed:
-                    continue
-                if not filtered or self._keep(ctx, hit):
-                    return True
-        return False
 
     def _allowed(self, ctx: Context, only: frozenset[int] | None) -> frozenset[int] | None:
         allowed = self.scope.segments(ctx, self.speaker)
@@ -306,6 +297,13 @@ class Regex(Condition):
         return self.gate
 
     def evaluate(self, ctx: Context, only: frozenset[int] | None = None) -> list[Hit]:
+        return self._hits(ctx, only, first=False)
+
+    def holds(self, ctx: Context, only: frozenset[int] | None = None) -> bool:
+        return bool(self._hits(ctx, only, first=True))
+
+    def _hits(self, ctx: Context, only: frozenset[int] | None, *, first: bool) -> list[Hit]:
+        """Where the pattern matches, or only the first place when ``first``."""
         hits: list[Hit] = []
         segments = ctx.segments_for(self.speaker, self.scope, only)
         if self.gate:
@@ -313,28 +311,18 @@ class Regex(Condition):
             segments = [seg for seg in segments if seg in gated]
         for seg in segments:
             text = ctx.seg_norm[seg]
+            excluded: bool | None = None  # looked up once a turn has a match
             for match in self.pattern.finditer(text):
                 if match.end() == match.start():
                     continue
-                if self.exclude is not None and self.exclude.search(text):
-                    continue
-                hits.append((seg, match.start(), match.end()))
-        return hits
-
-    def holds(self, ctx: Context, only: frozenset[int] | None = None) -> bool:
-        segments = ctx.segments_for(self.speaker, self.scope, only)
-        if self.gate:
-            gated = {hit[0] for pattern in self.gate for hit in ctx.pattern_hits.get(pattern, ())}
-            segments = [seg for seg in segments if seg in gated]
-        for seg in segments:
-            text = ctx.seg_norm[seg]
-            for match in self.pattern.finditer(text):
-                if match.end() == match.start():
-                    continue
-                if self.exclude is not None and self.exclude.search(text):
+                if excluded is None:
+                    excluded = self.exclude is not None and self.exclude.search(text) is not None
+                if excluded:
                     break  # the exclusion holds for the whole turn
-                return True
-        return False
+                hits.append((seg, match.start(), match.end()))
+                if first:
+                    return hits
+        return hits
 
 
 @dataclass(eq=False)
