@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from kefu.domain.conversation import Conversation, Segment, parse_paths
 from kefu.domain.holidays import default_calendar
-from kefu.domain.inspection import default_rulebook, inspect
+from kefu.domain.inspection import default_rulebook, extract, inspect
 from kefu.domain.inspection.conditions import (
     AllOf,
     AnyOf,
@@ -312,3 +312,63 @@ def test_a_text_holding_the_separator_is_still_inspected_turn_by_turn() -> None:
     report = inspect(conversation, default_rulebook())
     finding = next(f for f in report.findings if f.rule == "forbidden.arrogance")
     assert finding.segment == 0 and finding.evidence == "不行就是不行"
+
+
+# --------------------------------------------------------------------------- promised delays
+
+
+def _delay_by_three_searches(norm: str) -> tuple[int, int, float | None] | None:
+    """The reference: each kind of delay searched on its own, the leftmost kept (ties in the
+    order amount, half an hour, day word), as `find_delay` did before one search did all three."""
+    found = [
+        (m.start(), rank, m)
+        for rank, pattern in enumerate((extract._AMOUNT, extract._HALF_HOUR, extract._DAY_WORD))
+        if (m := pattern.search(norm)) is not None
+    ]
+    if not found:
+        soon = extract._SOON.search(norm)
+        return (soon.start(), soon.end(), None) if soon else None
+    _, rank, match = min(found, key=lambda f: (f[0], f[1]))
+    if rank == 1:
+        return match.start(), match.end(), 0.5
+    if rank == 2:
+        return match.start(), match.end(), None
+    delay = extract.find_delay(match.group())  # the amount alone: its own value
+    return (match.start(), match.end(), delay.hours) if delay else None
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "24",
+                "两",
+                "一个半",
+                "半",
+                "个",
+                "小时",
+                "分钟",
+                "工作日",
+                "天",
+                "内",
+                "明天",
+                "下午",
+                "三点",
+                "半个小时",
+                "xx",
+                "稍后",
+                "马上",
+                "我们",
+                "会在",
+                "回复",
+                "1.5",
+            ]
+        ),
+        max_size=10,
+    ).map("".join)
+)
+def test_one_search_finds_the_delay_three_searches_found(norm: str) -> None:
+    delay = extract.find_delay(norm)
+    found = (delay.start, delay.end, delay.hours) if delay is not None else None
+    assert found == _delay_by_three_searches(norm)
