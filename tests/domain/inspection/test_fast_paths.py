@@ -372,3 +372,37 @@ def test_one_search_finds_the_delay_three_searches_found(norm: str) -> None:
     delay = extract.find_delay(norm)
     found = (delay.start, delay.end, delay.hours) if delay is not None else None
     assert found == _delay_by_three_searches(norm)
+
+
+# --------------------------------------------------------------------------- the way back, per turn
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.text(
+            alphabet=st.sampled_from(list("您好什么號碼ＡB1２ ,。!?…、\t\u3000😀")), max_size=12
+        ),
+        min_size=1,
+        max_size=5,
+    ),
+    st.data(),
+)
+def test_a_turn_maps_back_as_if_it_were_normalised_alone(texts: list[str], data) -> None:  # noqa: ANN001
+    """Positions and whole-clause checks are worked out per turn of the joined conversation;
+    they agree with normalising each turn on its own (a turn's ends are clause ends)."""
+    conversation = Conversation(
+        id="c",
+        channel="chat",
+        segments=tuple(Segment(speaker="agent", text=t) for t in texts),
+    )
+    ctx = Context(conversation, default_rulebook(), default_calendar())
+    for segment, text in enumerate(texts):
+        alone = normalise(text)
+        assert ctx.seg_norm[segment] == alone.text
+        if not alone.text:
+            continue
+        start = data.draw(st.integers(0, len(alone.text) - 1))
+        end = data.draw(st.integers(start + 1, len(alone.text)))
+        assert ctx.to_original(segment, start, end) == alone.to_original(start, end)
+        assert ctx.is_whole_clause(segment, start, end) is alone.is_whole_clause(start, end)
