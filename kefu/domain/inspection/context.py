@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from kefu.domain.calendar import WorkCalendar
 from kefu.domain.conversation import Conversation
 from kefu.domain.inspection.extract import Delay, find_delay
-from kefu.domain.inspection.normalize import clause_bounded, normalise
+from kefu.domain.inspection.normalize import normalise
 
 if TYPE_CHECKING:
     from kefu.domain.inspection.conditions import Scope
@@ -119,7 +119,6 @@ class Context:
         self._cache_timing: Timing | None = None
         self._cache_moment: Moment | None = None
         self._delays: dict[int, Delay | None] = {}
-        self._positions: dict[int, list[int]] = {}
 
     # ------------------------------------------------------------------ speakers and turns
 
@@ -150,28 +149,18 @@ class Context:
             at += len(text) + 1
         return starts
 
-    def _positions_in(self, segment: int) -> list[int]:
-        """Where each character of a segment's normalised text is in the joined original: worked
-        out per turn, as only the turns with a finding or a whole-clause check need it."""
-        found = self._positions.get(segment)
-        if found is None:
-            lo = self._orig_starts[segment]
-            found = self._positions[segment] = self._joined.window_positions(
-                lo, lo + len(self.texts[segment])
-            )
-        return found
-
     def to_original(self, segment: int, start: int, end: int) -> tuple[int, int]:
         """Maps [start, end) of a segment's normalised text to its original text."""
-        positions = self._positions_in(segment)
+        base = self._norm_starts[segment]
+        o_start, o_end = self._joined.to_original(base + start, base + end)
         origin = self._orig_starts[segment]
-        return positions[start] - origin, positions[end - 1] + 1 - origin
+        return o_start - origin, o_end - origin
 
     def is_whole_clause(self, segment: int, start: int, end: int) -> bool:
         """Whether [start, end) of a segment is a whole clause (punctuation or the turn's ends
         around: the separator between turns counts as a clause mark)."""
-        positions = self._positions_in(segment)
-        return clause_bounded(self._joined.original, positions[start], positions[end - 1] + 1)
+        base = self._norm_starts[segment]
+        return self._joined.is_whole_clause(base + start, base + end)
 
     @property
     def is_silent_call(self) -> bool:

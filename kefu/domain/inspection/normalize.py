@@ -31,7 +31,6 @@ _CJK_RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF))
 # text is decoded whole and the marks removed with `str.replace`, cheaper than a boolean mask.
 DROPPED_MARK = "\x01"
 _DROPPED = np.uint32(ord(DROPPED_MARK))
-_DROPPED_CODE = ord(DROPPED_MARK)
 _CODEC = "utf-32-le"
 
 
@@ -126,12 +125,6 @@ class Normalised:
             positions = self._positions = (self.folded != _DROPPED).nonzero()[0]
         return positions
 
-    def window_positions(self, lo: int, hi: int) -> list[int]:
-        """Where each character of `original[lo:hi]` that is kept in `text` is, in order: a
-        window's share of the way back, for when one turn of a long text needs it."""
-        codes: list[int] = self.folded[lo:hi].tolist()
-        return [lo + i for i, code in enumerate(codes) if code != _DROPPED_CODE]
-
     def to_original(self, start: int, end: int) -> tuple[int, int]:
         """Maps [start, end) in `text` to [start, end) in `original` (end > start)."""
         positions = self._kept_positions()
@@ -140,22 +133,17 @@ class Normalised:
     def is_whole_clause(self, start: int, end: int) -> bool:
         """Whether [start, end) of `text` is a whole clause of the original (punctuation around)."""
         positions = self._kept_positions()
-        return clause_bounded(self.original, int(positions[start]), int(positions[end - 1]) + 1)
-
-
-def clause_bounded(original: str, start: int, end: int) -> bool:
-    """Whether `original[start:end]` has clause marks (or the text's ends) around it, spaces
-    aside."""
-    marks, blanks = _clause_chars()
-    at = start - 1
-    while at >= 0 and original[at] in blanks:
-        at -= 1
-    if at >= 0 and original[at] not in marks:
-        return False
-    at = end
-    while at < len(original) and original[at] in blanks:
-        at += 1
-    return at >= len(original) or original[at] in marks
+        marks, blanks = _clause_chars()
+        original = self.original
+        at = int(positions[start]) - 1
+        while at >= 0 and original[at] in blanks:
+            at -= 1
+        if at >= 0 and original[at] not in marks:
+            return False
+        at = int(positions[end - 1]) + 1
+        while at < len(original) and original[at] in blanks:
+            at += 1
+        return at >= len(original) or original[at] in marks
 
 
 @lru_cache(maxsize=1)
