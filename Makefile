@@ -9,7 +9,7 @@ SHELL := /bin/bash
 
 VENV := .venv
 BIN := $(VENV)/bin
-SRC := kefu tests bench
+SRC := kefu tests bench scripts
 # pytest-xdist workers; `make test XDIST=` runs serially.
 XDIST ?= -n 2
 PYTEST_ARGS ?=
@@ -44,7 +44,7 @@ run: venv
 # The suite runs the mypyc-compiled inspection engine (as `make run` does, built by setup-venv),
 # and the inspection tests once more as pure Python, the same source uncompiled.
 test: venv-dev chromium
-	$(BIN)/ruff check $(SRC) scripts
+	$(BIN)/ruff check $(SRC)
 	$(BIN)/python scripts/build-compiled.py --require
 	KEFU_REQUIRE_COMPILED=1 $(MAKE) --no-print-directory test-sqlite
 	KEFU_REQUIRE_COMPILED=1 $(MAKE) --no-print-directory test-postgres
@@ -96,6 +96,6 @@ lock-upgrade:
 	tmp="$$(mktemp -d)"; trap 'rm -rf "$$tmp"' EXIT; \
 	python3 -m venv "$$tmp/venv"; \
 	"$$tmp/venv/bin/python" -m pip install -q --disable-pip-version-check --upgrade pip; \
-	"$$tmp/venv/bin/python" -m pip install -q --disable-pip-version-check -e '.[dev]'; \
+	"$$tmp/venv/bin/python" -m pip install -q --disable-pip-version-check -e '.[dev,compiled]'; \
 	$(call write_lock,"$$tmp/venv")
 	scripts/setup-venv.sh --dev
