@@ -298,11 +298,38 @@ def stats(request: HttpRequest, hall_id: int) -> HttpResponse:
     data = selectors.hall_stats(hall, start, end, within_minutes=within)
     if request.GET.get("format") == "csv":
         return _csv(hall, start, end, data)
-    return render(
-        request,
-        "hall/stats.html",
-        {"hall": hall, "start": start, "end": end, "data": data, "within": within},
-    )
+    from kefu.reports.views import plotly_url
+
+    chart = _stats_chart(data)
+    context = {
+        "hall": hall,
+        "start": start,
+        "end": end,
+        "data": data,
+        "within": within,
+        "chart": chart,
+        "has_chart": any(chart["arrivals"]) or bool(chart["businesses"]),
+        "plotly_url": plotly_url(),
+    }
+    return render(request, "hall/stats.html", context)
+
+
+def _stats_chart(data: dict[str, Any]) -> dict[str, Any]:
+    """What hall/charts.js draws; the bars and tables under the charts show the same numbers."""
+    return {
+        "hours": [f"{hour}:00" for hour, _count, _pct in data["hours"]],
+        "arrivals": [count for _hour, count, _pct in data["hours"]],
+        "businesses": [business.name for business, _row in data["businesses"]],
+        "mean_wait": [row["mean_wait"] for _business, row in data["businesses"]],
+        "mean_service": [row["mean_service"] for _business, row in data["businesses"]],
+        "labels": {
+            "arrivals_title": _("各时段到达人数"),
+            "arrivals": _("到达人数"),
+            "business_title": _("各业务平均等候与办理(分钟)"),
+            "mean_wait": _("平均等候(分钟)"),
+            "mean_service": _("平均办理(分钟)"),
+        },
+    }
 
 
 CSV_FIELDS = [

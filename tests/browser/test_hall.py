@@ -122,6 +122,12 @@ def test_a_visit_from_kiosk_to_statistics_and_handover(live_server, scene, monke
             expect(mgr.locator("#stat-served")).to_have_text("1")
             expect(mgr.locator("#stat-transferred")).to_have_text("1")
             expect(mgr.locator("#stats-business")).to_contain_text("充值话费")
+            # the charts (plotly.js served by the site) replace the plain bars
+            expect(mgr.locator("#hall-arrivals-chart .main-svg").first).to_be_visible()
+            expect(mgr.locator("#hall-arrivals-bars")).to_be_hidden()
+            expect(mgr.locator("#hall-business-chart .main-svg").first).to_be_visible()
+            expect(mgr.locator("#hall-business-chart")).to_contain_text("充值话费")
+            expect(mgr.locator("#hall-business-bars")).to_be_hidden()
             mgr.screenshot(path=str(SHOTS / "hall3-stats.png"), full_page=True)
 
             # 5. clerk1 hands over to clerk2: the open callback is listed automatically

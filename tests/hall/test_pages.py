@@ -3,6 +3,8 @@ checklist, handover; the API's take / status / call-next / finish and its error 
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -110,6 +112,13 @@ def test_stats_page_and_csv(hall, open1, clerk, pay, mark):
     c.force_login(mark)
     page = c.get(reverse("hall:stats", args=[hall.pk])).content.decode()
     assert 'id="stat-served">1<' in page and "chart-arrivals" in page
+    data = page.split('id="hall-chart-data"')[1].split(">", 1)[1].split("</script>")[0]
+    chart = json.loads(data)
+    assert sum(chart["arrivals"]) == 1 and chart["businesses"] == [pay.name]
+    assert len(chart["mean_wait"]) == len(chart["mean_service"]) == 1
+    assert "hall/charts.js" in page and "/reports/assets/plotly-" in page
+    # called at once: a wait of 0 minutes is shown as 0, not as unknown
+    assert chart["mean_wait"] == [0.0] and "<b>0.0</b> 平均等候(分钟)" in page
     csv_text = c.get(reverse("hall:stats", args=[hall.pk]) + "?format=csv").content.decode(
         "utf-8-sig"
     )
@@ -183,3 +192,13 @@ def test_demo_hall_load(db):
     assert Counter.objects.filter(hall=hall, staff__isnull=False).count() == 4
     assert QueueNumber.objects.filter(hall=hall, status="done").exists()
     assert demo_hall_load() == hall  # idempotent
+
+
+def test_stats_page_without_data_loads_no_chart_script(hall, mark):
+    c = Client()
+    c.force_login(mark)
+    page = c.get(reverse("hall:stats", args=[hall.pk]) + "?start=2020-01-01&end=2020-01-02")
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "hall/charts.js" not in html and "hall-chart-data" not in html
+    assert "所选日期没有数据" in html

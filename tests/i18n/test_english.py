@@ -653,6 +653,7 @@ def test_hall_stats_in_english(
         "90th percentile wait",
         "Arrivals by hour",
         "Export CSV",
+        '"arrivals": "Arrivals"',  # the chart's labels too
     ):
         assert s in html, s
     assert_english_chrome(html, data=_hall_data(hall, clerk, mark))
