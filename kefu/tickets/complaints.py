@@ -13,8 +13,9 @@ from django.utils.translation import gettext as _
 from kefu.accounts.models import User
 from kefu.accounts.permissions import MANAGERS, require
 
+from .events import record_event
 from .models import ComplaintReport, Kind, Ticket
-from .services import _event, _lock, _may_handle, _save
+from .services import _lock, _may_handle, _save
 
 REQUIRED = {
     "facts": _("请填写核实的事实"),
@@ -86,7 +87,7 @@ def complaint_report_save(*, by: User, ticket: Ticket, data: dict[str, Any]) -> 
         setattr(report, key, value)
     report.written_by = by
     report.save()
-    _event(
+    record_event(
         t,
         by=by,
         action="complaint_report",
@@ -115,7 +116,7 @@ def complaint_report_verify(
     report.verified_at = timezone.now() if verified else None
     report.verified_by = by if verified else None
     report.save(update_fields=["verified_at", "verified_by"])
-    _event(
+    record_event(
         t,
         by=by,
         action="complaint_verified" if verified else "complaint_unverified",

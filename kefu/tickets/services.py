@@ -28,6 +28,7 @@ from kefu.customers.services import _validate_phone, normalize_phone
 from kefu.domain.sla import NoPolicyError
 
 from . import sla
+from .events import record_event
 from .models import (
     OPEN_STATUSES,
     PRIORITY_RANK,
@@ -41,7 +42,6 @@ from .models import (
     Scope,
     Status,
     Ticket,
-    TicketEvent,
 )
 
 log = logging.getLogger(__name__)
@@ -90,40 +90,6 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 SLA_PROGRESS_CALLBACK_HOURS = 2  # SLA-7
 
 
-def _actor_label(user: User | None) -> str:
-    return str(user) if user is not None else _("系统")
-
-
-def _event(
-    ticket: Ticket,
-    *,
-    by: User | None,
-    action: str,
-    before: dict[str, Any] | None = None,
-    after: dict[str, Any] | None = None,
-    body: str = "",
-    message: Message | None = None,
-    public: bool = False,
-    at: datetime | None = None,
-) -> TicketEvent:
-    """Records an event on the ticket's timeline: ``body`` as people wrote it, or a ``message``
-    kefu writes itself (stored in the default language and shown in the reader's)."""
-    if message is not None:
-        body = str(message)
-    return TicketEvent.objects.create(
-        ticket=ticket,
-        at=at or timezone.now(),
-        actor=by if by is not None and by.pk else None,
-        actor_label=_actor_label(by),
-        action=action,
-        before=before or {},
-        after=after or {},
-        body=body,
-        template=message.to_json() if message is not None else {},
-        public=public,
-    )
-
-
 def _lock(ticket: Ticket, expected_version: int | None) -> Ticket:
     """Re-reads the ticket under a row lock and checks the version the caller based its edit on."""
     current = (
@@ -169,7 +135,9 @@ def _cancel_progress_callbacks(ticket: Ticket, *, by: User | None) -> None:
         cb.state = Callback.State.CANCELLED
         cb.note = _("投诉已解决,无需进展回电")
         cb.save(update_fields=["state", "note"])
-        _event(ticket, by=by, action="callback_cancelled", after={"callback": cb.pk}, body=cb.note)
+        record_event(
+            ticket, by=by, action="callback_cancelled", after={"callback": cb.pk}, body=cb.note
+        )
 
 
 def _move(ticket: Ticket, *, to: str, by: User | None, note: str = "") -> None:
@@ -195,7 +163,7 @@ def _move(ticket: Ticket, *, to: str, by: User | None, note: str = "") -> None:
     elif to == Status.REOPENED:
         ticket.resolved_at = None
         ticket.closed_at = None
-    _event(
+    record_event(
         ticket,
         by=by,
         action="status",
@@ -208,7 +176,7 @@ def _move(ticket: Ticket, *, to: str, by: User | None, note: str = "") -> None:
         # the resolution clock pauses while the customer is awaited: recompute it from history
         changes = sla.sla_apply(ticket)
         if changes:
-            _event(
+            record_event(
                 ticket,
                 by=None,
                 action="deadlines",
@@ -445,7 +413,7 @@ def _ticket_insert(
     ticket.number = _number(ticket.received_at)
     ticket.priority_rank = PRIORITY_RANK.get(ticket.priority, 2)
     ticket.save()
-    _event(
+    record_event(
         ticket,
         by=by,
         action="created",
@@ -467,7 +435,7 @@ def _ticket_insert(
     if assignee is not None:
         ticket.assignee = assignee
         ticket.status = Status.ASSIGNED
-        _event(
+        record_event(
             ticket,
             by=by,
             action="assigned",
@@ -568,7 +536,7 @@ def ticket_update(
             setattr(t, key, value)
     if not after:
         return t
-    _event(t, by=by, action="updated", before=before, after=after)
+    record_event(t, by=by, action="updated", before=before, after=after)
     if set(after) & set(SLA_DRIVERS):
         _recompute(t, by=by, reason=_("分类变更,重新计算时限"))
     _save(t)
@@ -581,7 +549,7 @@ def _recompute(t: Ticket, *, by: User | None, reason: str) -> None:
     except ValueError as exc:
         raise ValidationError({"special_due_at": [str(exc)]}) from exc
     if changes:
-        _event(
+        record_event(
             t,
             by=by,
             action="deadlines",
@@ -607,7 +575,7 @@ def ticket_assign(
         return t
     before = {"assignee": t.assignee_id, "name": str(t.assignee) if t.assignee else None}
     t.assignee = assignee
-    _event(
+    record_event(
         t,
         by=by,
         action="assigned",
@@ -657,7 +625,7 @@ def ticket_transfer(
     }
     t.department = department
     t.scope = new_scope
-    _event(
+    record_event(
         t,
         by=by,
         action="transferred",
@@ -703,7 +671,7 @@ def ticket_reply(
     if t.status in (Status.RESOLVED, Status.CLOSED):
         raise ValidationError({"body": [_("工单已解决或关闭,如需继续处理请先重新打开")]})
     now = timezone.now()
-    _event(t, by=by, action="reply", body=body, public=True, at=now)
+    record_event(t, by=by, action="reply", body=body, public=True, at=now)
     _first_response(t, now)
     if t.replied_at is None:
         t.replied_at = now
@@ -722,7 +690,7 @@ def ticket_note(
         raise ValidationError({"body": [_("备注内容不能为空")]})
     t = _lock(ticket, expected_version)
     _may_handle(by, t)
-    _event(t, by=by, action="note", body=body)
+    record_event(t, by=by, action="note", body=body)
     _save(t)
     return t
 
@@ -793,7 +761,7 @@ def ticket_escalate(
     if t.priority_rank > PRIORITY_RANK[Priority.HIGH]:
         before["priority"] = t.priority
         t.priority = Priority.HIGH
-    _event(
+    record_event(
         t,
         by=by,
         action="escalated",
@@ -834,7 +802,7 @@ def attachment_add(*, by: User, ticket: Ticket, upload: Any) -> Attachment:
             content_type=getattr(upload, "content_type", "") or "",
             uploaded_by=by,
         )
-        _event(
+        record_event(
             t,
             by=by,
             action="attachment",
@@ -859,7 +827,7 @@ def _callback_add(
         owner=ticket.assignee or (by if by is not None and by.pk else None),
         created_by=by if by and by.pk else None,
     )
-    _event(
+    record_event(
         ticket,
         by=by,
         action="callback_promised",
@@ -956,7 +924,7 @@ def callback_fulfil(
     if outcome == Callback.Outcome.UNREACHABLE:
         cb.outcome = outcome
         retry_at = now + timedelta(minutes=max(5, retry_minutes))
-        _event(
+        record_event(
             t,
             by=by,
             action="callback_attempt",
@@ -969,7 +937,7 @@ def callback_fulfil(
         cb.outcome = outcome
         cb.state = Callback.State.DONE
         cb.done_at = now
-        _event(
+        record_event(
             t,
             by=by,
             action="callback_done",
@@ -1004,7 +972,7 @@ def callback_escalate_overdue(*, now: datetime | None = None) -> int:
                 due=f"{timezone.localtime(cb.due_at):%m-%d %H:%M}",
                 phone=cb.phone[:3] + "****" + cb.phone[-4:],
             )
-            _event(
+            record_event(
                 t,
                 by=None,
                 action="callback_overdue",

@@ -20,7 +20,8 @@ from kefu.core.calendars import calendar_get
 from kefu.core.messages import Message
 from kefu.domain import sla as engine
 
-from .models import OPEN_STATUSES, SlaAlert, SlaPolicy, Status, Ticket, TicketEvent
+from .events import record_event
+from .models import OPEN_STATUSES, SlaAlert, SlaPolicy, Status, Ticket
 
 log = logging.getLogger(__name__)
 
@@ -219,14 +220,12 @@ def sla_raise(
                 clock=Message.of_label(clock_label),
                 due=f"{local_due:%m-%d %H:%M}",
             )
-            TicketEvent.objects.create(
-                ticket=ticket,
-                at=timezone.now(),
+            record_event(
+                ticket,
+                by=None,
                 action=f"sla_{level}",
-                actor_label=_("系统"),
                 after={"clock": clock, "due_at": due_at.isoformat()},
-                body=str(message),
-                template=message.to_json(),
+                message=message,
             )
             recipients = [ticket.assignee]
             if ticket.team_id and ticket.team.lead_id:

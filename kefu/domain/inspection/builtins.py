@@ -454,7 +454,7 @@ def promise_without_time(
 
     def run(ctx: Context) -> list[Hit]:
         hits: list[Hit] = []
-        if ctx.rulebook.promise_set.isdisjoint(ctx.pattern_hits):
+        if ctx.rulebook.promise_set.isdisjoint(ctx.found):
             return hits
         speakers = ctx.speakers
         for pattern in ctx.rulebook.promise_patterns:

@@ -66,9 +66,7 @@ def inspect(
         if not hits:
             continue
         for hit in _distinct(hits):
-            already = spent.get(rule.id, 0.0)
-            deduction = max(0.0, min(rule.deduction, rule.max_deduction - already))
-            spent[rule.id] = already + deduction
+            deduction = _deduct(spent, rule.id, rule.deduction, rule.max_deduction)
             findings.append(_finding(ctx, rule, hit, deduction))
     findings.sort(
         key=lambda f: (f.segment if f.segment is not None else -1, f.span or (0, 0), f.rule)
@@ -85,6 +83,14 @@ def inspect(
         metrics=_metrics(ctx),
         warnings=list(dict.fromkeys(ctx.warnings)),
     )
+
+
+def _deduct(spent: dict[str, float], rule_id: str, deduction: float, cap: float) -> float:
+    """One finding's deduction under its rule's cap, counting what the rule already took."""
+    already = spent.get(rule_id, 0.0)
+    taken = max(0.0, min(deduction, cap - already))
+    spent[rule_id] = already + taken
+    return taken
 
 
 def _distinct(hits: list[Hit]) -> list[Hit]:
@@ -214,9 +220,7 @@ def rescore(
         if known is None:
             continue
         rule_deduction, cap = known
-        already = spent.get(rule_id, 0.0)
-        deduction = max(0.0, min(rule_deduction, cap - already))
-        spent[rule_id] = already + deduction
+        deduction = _deduct(spent, rule_id, rule_deduction, cap)
         total += deduction
     score = max(0.0, 100.0 - total)
     return score, "fail" if critical or score < terms.pass_mark else "pass"
@@ -228,7 +232,7 @@ def rescore(
 def _commitments(ctx: Context) -> list[Commitment]:
     found: list[Commitment] = []
     hits = ctx.pattern_hits
-    if ctx.rulebook.promise_set.isdisjoint(hits):
+    if ctx.rulebook.promise_set.isdisjoint(ctx.found):
         return found
     speakers = ctx.speakers
     seen: set[int] = set()
