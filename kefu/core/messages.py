@@ -15,7 +15,7 @@ from typing import Any
 
 from django.conf import settings
 from django.utils import translation
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,12 @@ class Message:
             return text % values
         except (KeyError, TypeError, ValueError):  # a translation that lost a placeholder
             return self.template % values
+
+    def as_written(self) -> str:
+        """The message in the site's default language: the text stored beside it (and sent by
+        email), whatever the language of the request that wrote it."""
+        with translation.override(settings.LANGUAGE_CODE):
+            return self.render()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -89,6 +95,10 @@ def render_stored(template: Mapping[str, Any] | None, fallback: str) -> str:
         return Message.from_json(template).render()
     except (AttributeError, KeyError, TypeError, ValueError):  # not what to_json writes
         return fallback
+
+
+# Who acted when kefu itself did: stored as this source text, shown in the reader's language.
+SYSTEM_ACTOR = gettext_noop("系统")
 
 
 def shown_actor(actor_id: int | None, label: str) -> str:

@@ -9,7 +9,6 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, models, transaction
 from django.db.models import F
-from django.utils import translation
 
 from .messages import Message
 from .models import AuditEntry, DailySequence, Notification
@@ -68,8 +67,7 @@ def notify(
     template: dict[str, Any] = {}
     if isinstance(message, Message):
         template = message.to_json()
-        with translation.override(settings.LANGUAGE_CODE):
-            message = message.render()
+        message = message.as_written()
     seen: set[int] = set()
     for user in users:
         if user is None or user.pk in seen:

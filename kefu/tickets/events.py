@@ -7,16 +7,15 @@ from datetime import datetime
 from typing import Any
 
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from kefu.accounts.models import User
-from kefu.core.messages import Message
+from kefu.core.messages import SYSTEM_ACTOR, Message
 
 from .models import Ticket, TicketEvent
 
 
 def actor_label(user: User | None) -> str:
-    return str(user) if user is not None else _("系统")
+    return str(user) if user is not None else SYSTEM_ACTOR
 
 
 def record_event(
@@ -34,7 +33,7 @@ def record_event(
     """Records an event on the ticket's timeline: ``body`` as people wrote it, or a ``message``
     kefu writes itself (stored in the default language and shown in the reader's)."""
     if message is not None:
-        body = str(message)
+        body = message.as_written()
     return TicketEvent.objects.create(
         ticket=ticket,
         at=at or timezone.now(),

@@ -93,3 +93,10 @@ def test_the_actor_is_kefu_in_the_readers_language_or_a_name_as_written(
 @pytest.mark.parametrize("stored", [{}, None, {"params": {}}, {"template": "%(x)s", "params": 3}])
 def test_a_missing_or_unreadable_stored_message_shows_the_text_as_written(stored: object) -> None:
     assert render_stored(stored, "原文") == "原文"  # type: ignore[arg-type]
+
+
+def test_what_is_stored_is_written_in_the_default_language_whatever_the_request() -> None:
+    m = Message.of("工单 %(no)s 已分派给您", no="WO-1")
+    with translation.override("en"):
+        assert m.as_written() == "工单 WO-1 已分派给您"
+        assert "工单" not in str(m)

@@ -103,3 +103,22 @@ def test_what_people_write_on_the_timeline_stays_as_written(ticket, alice):
         [entry] = [e for e in ticket_timeline(ticket) if e.action == "reply"]
     assert entry.body == "系统已为您处理"
     assert entry.who == ticket.events.get(action="reply").actor_label  # a name, as written
+
+
+def test_an_event_written_during_an_english_request_is_stored_in_chinese(ticket):
+    from django.utils import translation
+    from django.utils.translation import gettext_noop
+
+    from kefu.core.messages import Message
+    from kefu.tickets.events import record_event
+
+    with translation.override("en"):
+        event = record_event(
+            ticket,
+            by=None,
+            action="deadlines",
+            message=Message.of(gettext_noop("等待客户期间暂停解决时限")),
+        )
+        assert event.text == "Resolution deadline paused while waiting for the customer"
+    assert event.body == "等待客户期间暂停解决时限"
+    assert event.actor_label == "系统"

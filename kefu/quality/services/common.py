@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from kefu.accounts.models import User
+from kefu.core.messages import SYSTEM_ACTOR
 from kefu.domain.conversation import ParseProblem
 
 from ..models import Conversation, Finding, QualityEvent
@@ -30,7 +30,7 @@ def _event(
         finding=finding,
         at=timezone.now(),
         actor=by if by is not None and by.pk else None,
-        actor_label=str(by) if by is not None else _("系统"),
+        actor_label=str(by) if by is not None else SYSTEM_ACTOR,
         action=action,
         before=before or {},
         after=after or {},
